@@ -1,0 +1,1 @@
+"""Platform adapters: console, Slack and Teams, each translating to and from the core."""

@@ -1,0 +1,1 @@
+"""Boussole's channel-agnostic core: domain, commands, views, ports and i18n."""

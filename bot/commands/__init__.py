@@ -1,0 +1,1 @@
+"""Command handlers of the core, one module per command family."""

@@ -1,0 +1,51 @@
+"""Outbound delivery port: how rituals hand a message to a platform (Slack, Teams, console)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.messages import Message
+from bot.model import Tenant
+
+
+class TargetKind(StrEnum):
+    CHANNEL = "channel"  # a channel / conversation id
+    MEMBER = "member"  # a direct message to a member, by their platform external id
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: TargetKind
+    id: str
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # transient (429, 5xx, timeout): try again after `retry_after` seconds
+    FAILED = "failed"  # permanent: do not retry (invalid target, revoked token)
+    BLOCKED = "blocked"  # the platform refuses writes to this conversation (Teams 403)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    status: DeliveryStatus
+    platform_message_id: str = ""
+    retry_after: float | None = None
+    detail: str = ""
+
+
+class Messenger(Protocol):
+    """Posts neutral messages on one platform. `delivery_key` is unique per message to send:
+    the messenger attaches it where the platform allows, so a send can be reconciled."""
+
+    platform: str
+
+    async def send(
+        self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str
+    ) -> Delivery: ...
+
+    async def find_sent(self, tenant: Tenant, target: Target, delivery_key: str) -> Delivery | None:
+        """After a crash: the delivery already visible on the platform for this key, if any."""
+        ...

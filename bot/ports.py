@@ -1,0 +1,133 @@
+"""Ports the core depends on: a clock and the tenant-scoped repository, as Protocols."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from bot.model import (
+    CapAck,
+    CapVersion,
+    Locale,
+    Measurement,
+    Member,
+    QuickWin,
+    QuickWinDraft,
+    QuickWinSnapshot,
+    QuickWinState,
+    Retex,
+    Role,
+    Tenant,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class Repository(Protocol):
+    """Everything the core reads and writes, inside one transaction. Every call is tenant-scoped."""
+
+    # tenants
+    async def get_or_create_tenant(
+        self, platform: str, external_id: str, name: str, locale: Locale, timezone: str
+    ) -> tuple[Tenant, bool]: ...
+    async def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+    async def update_tenant(
+        self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
+    ) -> Tenant: ...
+
+    # idempotency
+    async def claim_request(self, tenant_id: int, key: str, at: datetime) -> bool:
+        """Record that a platform delivery was applied; False if it already was."""
+        ...
+
+    # members
+    async def get_member(self, tenant_id: int, external_id: str) -> Member | None: ...
+    async def get_member_by_id(self, tenant_id: int, member_id: int) -> Member | None: ...
+    async def find_members_by_name(self, tenant_id: int, name: str) -> list[Member]: ...
+    async def add_member(
+        self, tenant_id: int, external_id: str, display_name: str, role: Role
+    ) -> Member: ...
+    async def rename_member(self, tenant_id: int, member_id: int, display_name: str) -> None: ...
+    async def set_role(self, tenant_id: int, member_id: int, role: Role) -> Member: ...
+    async def list_members(self, tenant_id: int, role: Role | None = None) -> list[Member]: ...
+
+    # cap
+    async def add_cap_version(
+        self, tenant_id: int, text: str, author_id: int, at: datetime
+    ) -> CapVersion: ...
+    async def current_cap(self, tenant_id: int) -> CapVersion | None: ...
+    async def get_cap(self, tenant_id: int, cap_id: int) -> CapVersion | None: ...
+    async def cap_history(self, tenant_id: int, limit: int) -> list[CapVersion]: ...
+    async def ack_cap(self, tenant_id: int, cap_id: int, member_id: int, at: datetime) -> bool:
+        """Record an acknowledgement; False if this member had already acknowledged it."""
+        ...
+    async def cap_acks(self, tenant_id: int, cap_id: int) -> list[CapAck]: ...
+
+    # quick wins
+    async def add_quick_win(self, draft: QuickWinDraft) -> QuickWin: ...
+    async def get_quick_win(self, tenant_id: int, number: int) -> QuickWin | None: ...
+    async def get_quick_win_by_id(self, tenant_id: int, quick_win_id: int) -> QuickWin | None: ...
+    async def list_quick_wins(self, tenant_id: int, *, active_only: bool) -> list[QuickWin]: ...
+    async def close_quick_win(
+        self, tenant_id: int, quick_win_id: int, state: QuickWinState, at: datetime
+    ) -> QuickWin: ...
+    async def mark_celebrated(self, tenant_id: int, quick_win_id: int, at: datetime) -> bool:
+        """Set celebrated_at once; False if the quick win was already celebrated."""
+        ...
+    async def add_measurement(
+        self,
+        tenant_id: int,
+        quick_win_id: int,
+        value: Decimal,
+        note: str,
+        author_id: int,
+        at: datetime,
+    ) -> Measurement: ...
+    async def measurements(
+        self, tenant_id: int, quick_win_id: int, limit: int
+    ) -> list[Measurement]:
+        """The latest `limit` measurements of a quick win, oldest first."""
+        ...
+    async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
+        """Every active quick win with its latest `recent` measurements, in number order."""
+        ...
+
+    # retex
+    async def add_retex(
+        self,
+        tenant_id: int,
+        text: str,
+        author_id: int,
+        anonymous: bool,
+        quick_win_id: int | None,
+        at: datetime,
+    ) -> Retex: ...
+    async def list_retex(
+        self,
+        tenant_id: int,
+        *,
+        since: datetime | None = None,
+        quick_win_id: int | None = None,
+        limit: int = 10,
+    ) -> list[Retex]:
+        """Newest first."""
+        ...
+    async def count_retex(self, tenant_id: int, since: datetime) -> int: ...
+
+    # ritual hooks the core reports on (filled by the rituals layer)
+    async def missed_occurrences(self, tenant_id: int, since: datetime) -> list[tuple[str, datetime]]:
+        """(ritual kind, scheduled time) of occurrences recorded as missed since `since`."""
+        ...
+
+
+class Store(Protocol):
+    """Opens a transaction: committed when the block exits normally, rolled back on error."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Repository]: ...
+

@@ -1,0 +1,1 @@
+"""Message builders: turn domain records into neutral messages."""

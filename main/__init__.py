@@ -1,0 +1,1 @@
+"""Composition root: settings, wiring, the aiohttp server and the command line."""

@@ -1,0 +1,1 @@
+"""Governance rituals: definitions, the scheduler and delivery through an outbox."""
