@@ -67,6 +67,7 @@ class Repository(Protocol):
     async def ack_cap(self, tenant_id: int, cap_id: int, member_id: int, at: datetime) -> bool:
         """Record an acknowledgement; False if this member had already acknowledged it."""
         ...
+
     async def cap_acks(self, tenant_id: int, cap_id: int) -> list[CapAck]: ...
 
     # quick wins
@@ -80,6 +81,7 @@ class Repository(Protocol):
     async def mark_celebrated(self, tenant_id: int, quick_win_id: int, at: datetime) -> bool:
         """Set celebrated_at once; False if the quick win was already celebrated."""
         ...
+
     async def add_measurement(
         self,
         tenant_id: int,
@@ -94,6 +96,7 @@ class Repository(Protocol):
     ) -> list[Measurement]:
         """The latest `limit` measurements of a quick win, oldest first."""
         ...
+
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
         """Every active quick win with its latest `recent` measurements, in number order."""
         ...
@@ -118,10 +121,13 @@ class Repository(Protocol):
     ) -> list[Retex]:
         """Newest first."""
         ...
+
     async def count_retex(self, tenant_id: int, since: datetime) -> int: ...
 
     # ritual hooks the core reports on (filled by the rituals layer)
-    async def missed_occurrences(self, tenant_id: int, since: datetime) -> list[tuple[str, datetime]]:
+    async def missed_occurrences(
+        self, tenant_id: int, since: datetime
+    ) -> list[tuple[str, datetime]]:
         """(ritual kind, scheduled time) of occurrences recorded as missed since `since`."""
         ...
 
@@ -130,4 +136,3 @@ class Store(Protocol):
     """Opens a transaction: committed when the block exits normally, rolled back on error."""
 
     def transaction(self) -> AbstractAsyncContextManager[Repository]: ...
-

@@ -65,13 +65,16 @@ class Reply:
     Personal messages go to the actor only; channel messages to the conversation.
     `duplicate` is true when the request key was already applied (adapters show nothing).
     `changed` is true when stored data changed (adapters may refresh views such as a home tab).
+    `replacement` is the new content of the message that carried the clicked button, if any.
+    `field_errors` maps form input names to localised errors for a submitted form.
     """
 
     messages: tuple[Message, ...] = ()
     duplicate: bool = False
     changed: bool = False
     tenant_id: int | None = None
-    updated_cap_id: int | None = None
+    replacement: Message | None = None
+    field_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def personal(self) -> tuple[Message, ...]:
