@@ -234,8 +234,8 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "Tell your lesson learned after “retex”.",
     ),
     "retex.shared": (
-        "💡 Retour d'expérience de {author}{link} : {text}",
-        "💡 Lesson learned from {author}{link}: {text}",
+        "💡 Retour d'expérience — {author}{link} : {text}",
+        "💡 Lesson learned — {author}{link}: {text}",
     ),
     "retex.anonymous": ("une personne de l'équipe", "a team member"),
     "retex.link": (" (QW-{number} {title})", " (QW-{number} {title})"),

@@ -1,0 +1,1 @@
+"""Console adapter: try Boussole in a terminal, with no Slack or Teams account."""

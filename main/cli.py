@@ -1,0 +1,82 @@
+"""The `boussole` command line: console, serve / web / clock, db, demo, platform set-up helpers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from main.settings import Settings
+
+MIN_PYTHON = (3, 12)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="boussole",
+        description="Boussole — keep an SME's digital-transformation heading alive in chat. "
+        "With no subcommand: the console (no Slack or Teams account needed).",
+    )
+    sub = root.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("console", help="try the bot in this terminal (embedded SQLite by default)")
+    sub.add_parser("serve", help="web server (Slack, Teams, health) and scheduler in one process")
+    sub.add_parser("web", help="web server only (scaled deployment)")
+    sub.add_parser("clock", help="scheduler only (scaled deployment: exactly one)")
+    demo = sub.add_parser("demo", help="play the example company EuroTech Industrie")
+    demo.add_argument("--weeks", type=int, default=6, help="simulated weeks (default 6)")
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "current"])
+    sub.add_parser("slack-manifest", help="print the Slack app manifest (JSON)")
+    package = sub.add_parser("teams-package", help="build the Teams app package zip")
+    package.add_argument("--out", default="boussole-teams-app.zip", help="output zip path")
+    return root
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    if sys.version_info < MIN_PYTHON:
+        sys.exit("Boussole needs Python 3.12 or newer.")
+    args = parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        sys.exit(asyncio.run(dispatch(args, settings)))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command or "console"
+    if command == "console":
+        from main.console_app import run_console
+
+        await run_console(settings)
+        return 0
+    if command == "db":
+        from main.db_commands import db_command
+
+        return await db_command(settings, args.action)
+    if command == "demo":
+        from main.demo import run_demo
+
+        await run_demo(weeks=args.weeks)
+        return 0
+    if command in ("serve", "web", "clock"):
+        from main.server import run_server
+
+        return await run_server(settings, command)
+    if command == "slack-manifest":
+        from main.platform_tools import print_slack_manifest
+
+        return print_slack_manifest(settings)
+    if command == "teams-package":
+        from main.platform_tools import build_teams_package
+
+        return build_teams_package(settings, args.out)
+    return 2  # pragma: no cover - argparse rejects anything else
