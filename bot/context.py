@@ -24,7 +24,7 @@ class Context:
     def locale(self) -> Locale:
         return self.tenant.locale
 
-    def t(self, key: str, **values: object) -> str:
+    def t(self, key: str, /, **values: object) -> str:
         return translate(self.tenant.locale, key, **values)
 
     @property

@@ -146,8 +146,8 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "Missing: {fields}.",
     ),
     "qw.unknown_field": (
-        "Champ inconnu « {field} ». Champs possibles : {fields}.",
-        "Unknown field “{field}”. Possible fields: {fields}.",
+        "Champ inconnu « {name} ». Champs possibles : {fields}.",
+        "Unknown field “{name}”. Possible fields: {fields}.",
     ),
     "qw.same_baseline_target": (
         "La référence et la cible sont égales ({value}) : il n'y a rien à améliorer.",
@@ -327,7 +327,7 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
 _INDEX: Final = {Locale.FR: 0, Locale.EN: 1}
 
 
-def translate(locale: Locale, key: str, **values: object) -> str:
+def translate(locale: Locale, key: str, /, **values: object) -> str:
     """The message `key` in `locale`, formatted with `values`."""
     template = CATALOGUE[key][_INDEX[locale]]
     return template.format(**values) if values else template

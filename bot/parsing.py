@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.errors import UserError
 
-_NUMBER = re.compile(r"^([+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+))\s*(%|[^\W\d_][\w.]*)?$", re.UNICODE)
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+))\s*(%|[^\d\s,.+-][^\d\s]*)?$")
 _REF = re.compile(r"^(?:#|qw[-_ ]?)?(\d{1,9})$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _EU_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -33,9 +33,10 @@ def tokens(text: str) -> list[str]:
         lexer.whitespace_split = True
         lexer.quotes = '"'
         lexer.escape = ""
-        return list(lexer)
+        words = list(lexer)
     except ValueError:  # unbalanced quote: fall back to plain words
         return normalised.replace('"', " ").split()
+    return [word.strip() for word in words if word.strip()]
 
 
 def parse_number(raw: str) -> tuple[Decimal, str]:

@@ -74,7 +74,7 @@ def field_values(args: str) -> dict[str, str]:
             if canonical is None:
                 raise UserError(
                     "qw.unknown_field",
-                    field=key,
+                    name=key,
                     fields=", ".join(sorted({k for k in FIELD_ALIASES if k.isascii()})),
                     example="ex.qw_add",
                 )
