@@ -1,0 +1,5 @@
+"""`python -m main` is the same as the `boussole` command."""
+
+from main.cli import run
+
+run()
