@@ -19,10 +19,6 @@ class QuickWinFigures:
     sparkline: str
     age_days: int | None
 
-    @property
-    def current(self) -> Decimal | None:
-        return self.latest
-
 
 def figures(snapshot: QuickWinSnapshot, today: date, timezone: str) -> QuickWinFigures:
     qw = snapshot.quick_win

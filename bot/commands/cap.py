@@ -32,9 +32,12 @@ async def show(ctx: Context, _: str) -> list[Message]:
     notes: tuple[str, ...] = ()
     if ctx.actor.role in (Role.DIRECTOR, Role.MANAGER):
         acked, pending = await cap_readers(ctx.repo, ctx.tenant.id, cap)
-        notes = readers_notes(
-            ctx.tenant, [m.display_name for m in acked], [m.display_name for m in pending]
-        )
+        when = {a.member_id: a.acked_at for a in await ctx.repo.cap_acks(ctx.tenant.id, cap.id)}
+        readers = [
+            f"{m.display_name} ({formatting.day(formatting.local_date(when[m.id], ctx.tenant.timezone), ctx.locale)})"
+            for m in acked
+        ]
+        notes = readers_notes(ctx.tenant, readers, [m.display_name for m in pending])
     author = await ctx.member_name(cap.author_id)
     return [cap_message(ctx.tenant, cap, author, notes=notes)]
 

@@ -56,7 +56,7 @@ async def test_ack_by_command_and_button_records_who_read(chat: Chat) -> None:
     assert "déjà confirmé" in await chat.text("marie", "cap ack")
     shown = await chat.text("claire", "cap")
     assert "Lu par 1/2 managers" in shown
-    assert "✅ Lu : Marie" in shown and "Pas encore lu : Karim" in shown
+    assert "✅ Lu : Marie (02/03/2026)" in shown and "Pas encore lu : Karim" in shown
 
     cap_message = (await chat.say("karim", "cap")).messages[-1]
     button = buttons_of(cap_message)[0]
