@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot import actions
 from bot.engine import Engine
 from bot.ports import Store

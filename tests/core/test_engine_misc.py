@@ -90,7 +90,9 @@ async def test_help_and_unknown_commands(chat: Chat) -> None:
     unknown = await chat.say("claire", "/cpa")
     assert is_error(unknown) and "Vouliez-vous dire « cap »" in unknown.messages[0].text
     sub = await chat.say("claire", "cap definr x")
-    assert is_error(sub) and "définir" in sub.messages[0].text or "definir" in sub.messages[0].text
+    assert is_error(sub)
+    assert "« definr » n'est pas une sous-commande de cap" in sub.messages[0].text
+    assert "Vouliez-vous dire « definir » ?" in sub.messages[0].text
 
 
 async def test_tenants_are_isolated(chat: Chat, clock: FakeClock) -> None:
