@@ -1,0 +1,721 @@
+"""SQL implementation of `bot.ports.Repository`: tenant-scoped queries returning domain records."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.model import (
+    CapAck,
+    CapVersion,
+    Locale,
+    Measurement,
+    Member,
+    QuickWin,
+    QuickWinDraft,
+    QuickWinSnapshot,
+    QuickWinState,
+    Retex,
+    Role,
+    Tenant,
+)
+from storage.models import (
+    Base,
+    CapAckRow,
+    CapVersionRow,
+    MeasurementRow,
+    MemberRow,
+    ProcessedRequestRow,
+    QuickWinRow,
+    RetexRow,
+    TenantRow,
+)
+
+if TYPE_CHECKING:
+    from bot.ports import Repository
+
+
+class RecordNotFound(LookupError):
+    """An id or number that does not exist in this tenant (maybe in another one)."""
+
+
+def name_key(name: str) -> str:
+    """How display names are compared: Unicode-normalised, case-folded, accents kept."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
+
+
+class SqlRepository:
+    """Everything the core reads and writes, inside the caller's transaction (one session).
+
+    Every query filters on `tenant_id`; composite foreign keys (tenant_id, id) also stop a
+    row from pointing at another tenant's member, cap or quick win.
+    Ids or numbers that do not exist in the tenant raise `RecordNotFound` (a LookupError)
+    where the method cannot answer None.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._dialect = session.get_bind().dialect.name
+
+    # ------------------------------------------------------------------ tenants
+
+    async def get_or_create_tenant(
+        self, platform: str, external_id: str, name: str, locale: Locale, timezone: str
+    ) -> tuple[Tenant, bool]:
+        """The tenant for (platform, external_id), created with these settings if new.
+
+        Race-safe: two first requests of a new workspace create it once. Looked up first, so
+        the usual case (a known tenant) does not burn an id of PostgreSQL's sequence.
+        """
+        existing = await self._tenant_row(platform, external_id)
+        if existing is not None:
+            return _tenant(existing), False
+        created_id = await self._insert_ignoring_conflict(
+            TenantRow,
+            {
+                "platform": platform,
+                "external_id": external_id,
+                "name": name,
+                "locale": locale.value,
+                "timezone": timezone,
+                "active": True,
+                "created_at": datetime.now(UTC),
+            },
+            conflict=("platform", "external_id"),
+            returning=TenantRow.id,
+        )
+        row = await self._tenant_row(platform, external_id)
+        if row is None:  # pragma: no cover - inserted or found just above
+            raise RecordNotFound(f"tenant {platform}:{external_id}")
+        return _tenant(row), created_id is not None
+
+    async def get_tenant(self, tenant_id: int) -> Tenant | None:
+        row = await self._session.get(TenantRow, tenant_id)
+        return None if row is None else _tenant(row)
+
+    async def update_tenant(
+        self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
+    ) -> Tenant:
+        changes: dict[str, Any] = {}
+        if locale is not None:
+            changes["locale"] = locale.value
+        if timezone is not None:
+            changes["timezone"] = timezone
+        if not changes:
+            tenant = await self.get_tenant(tenant_id)
+            if tenant is None:
+                raise RecordNotFound(f"tenant {tenant_id}")
+            return tenant
+        row = await self._update_one(TenantRow, changes, TenantRow.id == tenant_id)
+        if row is None:
+            raise RecordNotFound(f"tenant {tenant_id}")
+        return _tenant(row)
+
+    # ------------------------------------------------------------------ idempotency
+
+    async def claim_request(self, tenant_id: int, key: str, at: datetime) -> bool:
+        """Record that a platform delivery was applied; False if it already was.
+
+        A concurrent claim of the same key waits for the first transaction: if that one
+        commits this returns False, if it rolls back this one claims the key.
+        """
+        inserted = await self._insert_ignoring_conflict(
+            ProcessedRequestRow,
+            {"tenant_id": tenant_id, "key": key, "created_at": at},
+            conflict=("tenant_id", "key"),
+            returning=ProcessedRequestRow.key,
+        )
+        return inserted is not None
+
+    # ------------------------------------------------------------------ members
+
+    async def get_member(self, tenant_id: int, external_id: str) -> Member | None:
+        row = await self._session.scalar(
+            select(MemberRow).where(
+                MemberRow.tenant_id == tenant_id, MemberRow.external_id == external_id
+            )
+        )
+        return None if row is None else _member(row)
+
+    async def get_member_by_id(self, tenant_id: int, member_id: int) -> Member | None:
+        row = await self._member_row(tenant_id, member_id)
+        return None if row is None else _member(row)
+
+    async def find_members_by_name(self, tenant_id: int, name: str) -> list[Member]:
+        """Members whose display name is `name` (or `name` without a leading "@").
+
+        Case-insensitive (full Unicode case folding), accent-sensitive, exact.
+        """
+        keys = {name_key(name)}
+        if name.strip().startswith("@"):
+            keys.add(name_key(name.strip()[1:]))
+        keys.discard("")
+        if not keys:
+            return []
+        rows = await self._session.scalars(
+            select(MemberRow)
+            .where(MemberRow.tenant_id == tenant_id, MemberRow.name_key.in_(sorted(keys)))
+            .order_by(MemberRow.id)
+        )
+        return [_member(row) for row in rows]
+
+    async def add_member(
+        self, tenant_id: int, external_id: str, display_name: str, role: Role
+    ) -> Member:
+        """Add a member; if this external id is already a member, return it unchanged.
+
+        Race-safe: two first requests of the same person create one member.
+        """
+        existing = await self.get_member(tenant_id, external_id)
+        if existing is not None:
+            return existing
+        await self._require_tenant(tenant_id)
+        await self._insert_ignoring_conflict(
+            MemberRow,
+            {
+                "tenant_id": tenant_id,
+                "external_id": external_id,
+                "display_name": display_name,
+                "name_key": name_key(display_name),
+                "role": role.value,
+            },
+            conflict=("tenant_id", "external_id"),
+            returning=MemberRow.id,
+        )
+        member = await self.get_member(tenant_id, external_id)
+        if member is None:  # pragma: no cover - inserted or found just above
+            raise RecordNotFound(f"member {external_id}")
+        return member
+
+    async def rename_member(self, tenant_id: int, member_id: int, display_name: str) -> None:
+        row = await self._update_one(
+            MemberRow,
+            {"display_name": display_name, "name_key": name_key(display_name)},
+            MemberRow.tenant_id == tenant_id,
+            MemberRow.id == member_id,
+        )
+        if row is None:
+            raise RecordNotFound(f"member {member_id}")
+
+    async def set_role(self, tenant_id: int, member_id: int, role: Role) -> Member:
+        row = await self._update_one(
+            MemberRow,
+            {"role": role.value},
+            MemberRow.tenant_id == tenant_id,
+            MemberRow.id == member_id,
+        )
+        if row is None:
+            raise RecordNotFound(f"member {member_id}")
+        return _member(row)
+
+    async def list_members(self, tenant_id: int, role: Role | None = None) -> list[Member]:
+        """Members of the tenant (optionally with one role), in order of arrival."""
+        query = select(MemberRow).where(MemberRow.tenant_id == tenant_id)
+        if role is not None:
+            query = query.where(MemberRow.role == role.value)
+        rows = await self._session.scalars(query.order_by(MemberRow.id))
+        return [_member(row) for row in rows]
+
+    # ------------------------------------------------------------------ cap
+
+    async def add_cap_version(
+        self, tenant_id: int, text: str, author_id: int, at: datetime
+    ) -> CapVersion:
+        """A new cap version, numbered 1, 2, ... per tenant (race-safe)."""
+        await self._require_member(tenant_id, author_id)
+        version = await self._next_counter(tenant_id, TenantRow.last_cap_version)
+        row = await self._insert(
+            CapVersionRow,
+            {
+                "tenant_id": tenant_id,
+                "version": version,
+                "text": text,
+                "author_id": author_id,
+                "created_at": at,
+            },
+        )
+        return _cap(row)
+
+    async def current_cap(self, tenant_id: int) -> CapVersion | None:
+        row = await self._session.scalar(
+            select(CapVersionRow)
+            .where(CapVersionRow.tenant_id == tenant_id)
+            .order_by(CapVersionRow.version.desc())
+            .limit(1)
+        )
+        return None if row is None else _cap(row)
+
+    async def get_cap(self, tenant_id: int, cap_id: int) -> CapVersion | None:
+        row = await self._cap_row(tenant_id, cap_id)
+        return None if row is None else _cap(row)
+
+    async def cap_history(self, tenant_id: int, limit: int) -> list[CapVersion]:
+        """The latest `limit` cap versions, newest first."""
+        rows = await self._session.scalars(
+            select(CapVersionRow)
+            .where(CapVersionRow.tenant_id == tenant_id)
+            .order_by(CapVersionRow.version.desc())
+            .limit(max(limit, 0))
+        )
+        return [_cap(row) for row in rows]
+
+    async def ack_cap(self, tenant_id: int, cap_id: int, member_id: int, at: datetime) -> bool:
+        """Record an acknowledgement; False if this member had already acknowledged it."""
+        if await self._cap_row(tenant_id, cap_id) is None:
+            raise RecordNotFound(f"cap {cap_id}")
+        await self._require_member(tenant_id, member_id)
+        inserted = await self._insert_ignoring_conflict(
+            CapAckRow,
+            {"tenant_id": tenant_id, "cap_id": cap_id, "member_id": member_id, "acked_at": at},
+            conflict=("cap_id", "member_id"),
+            returning=CapAckRow.id,
+        )
+        return inserted is not None
+
+    async def cap_acks(self, tenant_id: int, cap_id: int) -> list[CapAck]:
+        """Acknowledgements of a cap version, oldest first."""
+        rows = await self._session.scalars(
+            select(CapAckRow)
+            .where(CapAckRow.tenant_id == tenant_id, CapAckRow.cap_id == cap_id)
+            .order_by(CapAckRow.acked_at, CapAckRow.id)
+        )
+        return [CapAck(cap_id=r.cap_id, member_id=r.member_id, acked_at=r.acked_at) for r in rows]
+
+    # ------------------------------------------------------------------ quick wins
+
+    async def add_quick_win(self, draft: QuickWinDraft) -> QuickWin:
+        """Store a quick win with the next number of its tenant (1, 2, ...; race-safe)."""
+        for member_id in {draft.owner_id, draft.created_by}:
+            await self._require_member(draft.tenant_id, member_id)
+        number = await self._next_counter(draft.tenant_id, TenantRow.last_quick_win_number)
+        row = await self._insert(
+            QuickWinRow,
+            {
+                "tenant_id": draft.tenant_id,
+                "number": number,
+                "title": draft.title,
+                "kpi": draft.kpi,
+                "unit": draft.unit,
+                "baseline": draft.baseline,
+                "target": draft.target,
+                "due": draft.due,
+                "owner_id": draft.owner_id,
+                "created_by": draft.created_by,
+                "created_at": draft.created_at,
+                "state": QuickWinState.ACTIVE.value,
+                "closed_at": None,
+                "celebrated_at": None,
+            },
+        )
+        return _quick_win(row)
+
+    async def get_quick_win(self, tenant_id: int, number: int) -> QuickWin | None:
+        row = await self._session.scalar(
+            select(QuickWinRow).where(
+                QuickWinRow.tenant_id == tenant_id, QuickWinRow.number == number
+            )
+        )
+        return None if row is None else _quick_win(row)
+
+    async def get_quick_win_by_id(self, tenant_id: int, quick_win_id: int) -> QuickWin | None:
+        row = await self._quick_win_row(tenant_id, quick_win_id)
+        return None if row is None else _quick_win(row)
+
+    async def list_quick_wins(self, tenant_id: int, *, active_only: bool) -> list[QuickWin]:
+        """Quick wins in number order."""
+        rows = await self._session.scalars(self._quick_wins_query(tenant_id, active_only))
+        return [_quick_win(row) for row in rows]
+
+    async def close_quick_win(
+        self, tenant_id: int, quick_win_id: int, state: QuickWinState, at: datetime
+    ) -> QuickWin:
+        """Set the state; closed_at is `at` for done/abandoned, cleared when reopened (active)."""
+        row = await self._update_one(
+            QuickWinRow,
+            {"state": state.value, "closed_at": None if state is QuickWinState.ACTIVE else at},
+            QuickWinRow.tenant_id == tenant_id,
+            QuickWinRow.id == quick_win_id,
+        )
+        if row is None:
+            raise RecordNotFound(f"quick win {quick_win_id}")
+        return _quick_win(row)
+
+    async def mark_celebrated(self, tenant_id: int, quick_win_id: int, at: datetime) -> bool:
+        """Set celebrated_at once; False if the quick win was already celebrated.
+
+        A conditional UPDATE: of two concurrent celebrations, exactly one returns True.
+        """
+        celebrated = await self._update_one(
+            QuickWinRow,
+            {"celebrated_at": at},
+            QuickWinRow.tenant_id == tenant_id,
+            QuickWinRow.id == quick_win_id,
+            QuickWinRow.celebrated_at.is_(None),
+        )
+        if celebrated is not None:
+            return True
+        if await self._quick_win_row(tenant_id, quick_win_id) is None:
+            raise RecordNotFound(f"quick win {quick_win_id}")
+        return False
+
+    async def add_measurement(
+        self,
+        tenant_id: int,
+        quick_win_id: int,
+        value: Decimal,
+        note: str,
+        author_id: int,
+        at: datetime,
+    ) -> Measurement:
+        if await self._quick_win_row(tenant_id, quick_win_id) is None:
+            raise RecordNotFound(f"quick win {quick_win_id}")
+        await self._require_member(tenant_id, author_id)
+        row = await self._insert(
+            MeasurementRow,
+            {
+                "tenant_id": tenant_id,
+                "quick_win_id": quick_win_id,
+                "value": value,
+                "note": note,
+                "author_id": author_id,
+                "measured_at": at,
+            },
+        )
+        return _measurement(row)
+
+    async def measurements(
+        self, tenant_id: int, quick_win_id: int, limit: int
+    ) -> list[Measurement]:
+        """The latest `limit` measurements of a quick win, oldest first."""
+        rows = await self._session.scalars(
+            select(MeasurementRow)
+            .where(
+                MeasurementRow.tenant_id == tenant_id,
+                MeasurementRow.quick_win_id == quick_win_id,
+            )
+            .order_by(MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
+            .limit(max(limit, 0))
+        )
+        return [_measurement(row) for row in reversed(rows.all())]
+
+    async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
+        """Every active quick win with its latest `recent` measurements, in number order.
+
+        Two queries whatever the number of quick wins: the quick wins, then their latest
+        measurements ranked by a window function, with each quick win's total count.
+        """
+        quick_wins = (
+            await self._session.scalars(self._quick_wins_query(tenant_id, active_only=True))
+        ).all()
+        if not quick_wins:
+            return []
+        ids = [row.id for row in quick_wins]
+        recent_by_id: dict[int, list[Measurement]] = {qw_id: [] for qw_id in ids}
+        counts: dict[int, int] = dict.fromkeys(ids, 0)
+
+        if recent > 0:
+            ranked = (
+                select(
+                    MeasurementRow,
+                    func.row_number()
+                    .over(
+                        partition_by=MeasurementRow.quick_win_id,
+                        order_by=(MeasurementRow.measured_at.desc(), MeasurementRow.id.desc()),
+                    )
+                    .label("rank"),
+                    func.count().over(partition_by=MeasurementRow.quick_win_id).label("total"),
+                )
+                .where(
+                    MeasurementRow.tenant_id == tenant_id,
+                    MeasurementRow.quick_win_id.in_(ids),
+                )
+                .subquery()
+            )
+            measurement = aliased(MeasurementRow, ranked)
+            result = await self._session.execute(
+                select(measurement, ranked.c.total)
+                .where(ranked.c.rank <= recent)
+                .order_by(ranked.c.quick_win_id, ranked.c.rank.desc())
+            )
+            for row, total in result.all():
+                recent_by_id[row.quick_win_id].append(_measurement(row))
+                counts[row.quick_win_id] = int(total)
+        else:
+            result_counts = await self._session.execute(
+                select(MeasurementRow.quick_win_id, func.count())
+                .where(
+                    MeasurementRow.tenant_id == tenant_id,
+                    MeasurementRow.quick_win_id.in_(ids),
+                )
+                .group_by(MeasurementRow.quick_win_id)
+            )
+            counts.update({qw_id: int(n) for qw_id, n in result_counts.all()})
+
+        return [
+            QuickWinSnapshot(
+                quick_win=_quick_win(row),
+                recent=tuple(recent_by_id[row.id]),
+                measurement_count=counts[row.id],
+            )
+            for row in quick_wins
+        ]
+
+    # ------------------------------------------------------------------ retex
+
+    async def add_retex(
+        self,
+        tenant_id: int,
+        text: str,
+        author_id: int,
+        anonymous: bool,
+        quick_win_id: int | None,
+        at: datetime,
+    ) -> Retex:
+        """Store a lesson learned. An anonymous retex keeps no author: `author_id` is dropped."""
+        await self._require_member(tenant_id, author_id)
+        if quick_win_id is not None and await self._quick_win_row(tenant_id, quick_win_id) is None:
+            raise RecordNotFound(f"quick win {quick_win_id}")
+        row = await self._insert(
+            RetexRow,
+            {
+                "tenant_id": tenant_id,
+                "text": text,
+                "author_id": None if anonymous else author_id,
+                "anonymous": anonymous,
+                "quick_win_id": quick_win_id,
+                "created_at": at,
+            },
+        )
+        return _retex(row)
+
+    async def list_retex(
+        self,
+        tenant_id: int,
+        *,
+        since: datetime | None = None,
+        quick_win_id: int | None = None,
+        limit: int = 10,
+    ) -> list[Retex]:
+        """Newest first; `since` is inclusive."""
+        query = select(RetexRow).where(RetexRow.tenant_id == tenant_id)
+        if since is not None:
+            query = query.where(RetexRow.created_at >= since)
+        if quick_win_id is not None:
+            query = query.where(RetexRow.quick_win_id == quick_win_id)
+        rows = await self._session.scalars(
+            query.order_by(RetexRow.created_at.desc(), RetexRow.id.desc()).limit(max(limit, 0))
+        )
+        return [_retex(row) for row in rows]
+
+    async def count_retex(self, tenant_id: int, since: datetime) -> int:
+        """Retex created at or after `since`."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(RetexRow)
+            .where(RetexRow.tenant_id == tenant_id, RetexRow.created_at >= since)
+        )
+        return int(count or 0)
+
+    # ------------------------------------------------------------------ ritual hooks
+
+    async def missed_occurrences(
+        self, tenant_id: int, since: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(ritual kind, scheduled time) of occurrences recorded as missed since `since`.
+
+        Filled by rituals: the rituals layer owns the occurrence tables and replaces this.
+        """
+        return []
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _insert[RowT: Base](self, model: type[RowT], values: dict[str, Any]) -> RowT:
+        """INSERT ... RETURNING the row, read back through the column types (UTC, decimals)."""
+        row: RowT | None = await self._session.scalar(insert(model).values(values).returning(model))
+        if row is None:  # pragma: no cover - an INSERT returns its row or raises
+            raise RuntimeError(f"INSERT into {model.__tablename__} returned nothing")
+        return row
+
+    async def _update_one[RowT: Base](
+        self, model: type[RowT], values: dict[str, Any], *where: ColumnElement[bool]
+    ) -> RowT | None:
+        """UPDATE ... RETURNING the changed row as stored, or None when nothing matched."""
+        return await self._session.scalar(
+            update(model)
+            .where(*where)
+            .values(values)
+            .returning(model)
+            .execution_options(populate_existing=True, synchronize_session=False)
+        )
+
+    async def _insert_ignoring_conflict(
+        self,
+        model: type[Base],
+        values: dict[str, Any],
+        *,
+        conflict: Sequence[str],
+        returning: Any,
+    ) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on conflict.
+
+        A conflict neither raises nor aborts the surrounding transaction.
+        """
+        statement: Any
+        if self._dialect == "postgresql":
+            statement = postgresql.insert(model).values(values)
+        else:
+            statement = sqlite.insert(model).values(values)
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+        result = await self._session.execute(statement.returning(returning))
+        return result.scalar_one_or_none()
+
+    async def _next_counter(self, tenant_id: int, counter: Any) -> int:
+        """Increment a tenant counter and return its new value (UPDATE ... RETURNING).
+
+        The row lock (PostgreSQL) or the write lock (SQLite) serialises concurrent callers
+        until their transaction ends, so two transactions never get the same number.
+        """
+        value = await self._session.scalar(
+            update(TenantRow)
+            .where(TenantRow.id == tenant_id)
+            .values({counter: counter + 1})
+            .returning(counter)
+            .execution_options(synchronize_session=False)
+        )
+        if value is None:
+            raise RecordNotFound(f"tenant {tenant_id}")
+        return int(value)
+
+    async def _tenant_row(self, platform: str, external_id: str) -> TenantRow | None:
+        return await self._session.scalar(
+            select(TenantRow).where(
+                TenantRow.platform == platform, TenantRow.external_id == external_id
+            )
+        )
+
+    async def _require_tenant(self, tenant_id: int) -> None:
+        if await self._session.get(TenantRow, tenant_id) is None:
+            raise RecordNotFound(f"tenant {tenant_id}")
+
+    async def _member_row(self, tenant_id: int, member_id: int) -> MemberRow | None:
+        return await self._session.scalar(
+            select(MemberRow).where(MemberRow.tenant_id == tenant_id, MemberRow.id == member_id)
+        )
+
+    async def _require_member(self, tenant_id: int, member_id: int) -> MemberRow:
+        row = await self._member_row(tenant_id, member_id)
+        if row is None:
+            raise RecordNotFound(f"member {member_id}")
+        return row
+
+    async def _cap_row(self, tenant_id: int, cap_id: int) -> CapVersionRow | None:
+        return await self._session.scalar(
+            select(CapVersionRow).where(
+                CapVersionRow.tenant_id == tenant_id, CapVersionRow.id == cap_id
+            )
+        )
+
+    async def _quick_win_row(self, tenant_id: int, quick_win_id: int) -> QuickWinRow | None:
+        return await self._session.scalar(
+            select(QuickWinRow).where(
+                QuickWinRow.tenant_id == tenant_id, QuickWinRow.id == quick_win_id
+            )
+        )
+
+    @staticmethod
+    def _quick_wins_query(tenant_id: int, active_only: bool) -> Select[QuickWinRow]:
+        query = select(QuickWinRow).where(QuickWinRow.tenant_id == tenant_id)
+        if active_only:
+            query = query.where(QuickWinRow.state == QuickWinState.ACTIVE.value)
+        return query.order_by(QuickWinRow.number)
+
+
+def _tenant(row: TenantRow) -> Tenant:
+    return Tenant(
+        id=row.id,
+        platform=row.platform,
+        external_id=row.external_id,
+        name=row.name,
+        locale=Locale(row.locale),
+        timezone=row.timezone,
+        active=row.active,
+    )
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        external_id=row.external_id,
+        display_name=row.display_name,
+        role=Role(row.role),
+    )
+
+
+def _cap(row: CapVersionRow) -> CapVersion:
+    return CapVersion(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        version=row.version,
+        text=row.text,
+        author_id=row.author_id,
+        created_at=row.created_at,
+    )
+
+
+def _quick_win(row: QuickWinRow) -> QuickWin:
+    return QuickWin(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        number=row.number,
+        title=row.title,
+        kpi=row.kpi,
+        unit=row.unit,
+        baseline=row.baseline,
+        target=row.target,
+        due=row.due,
+        owner_id=row.owner_id,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        state=QuickWinState(row.state),
+        closed_at=row.closed_at,
+        celebrated_at=row.celebrated_at,
+    )
+
+
+def _measurement(row: MeasurementRow) -> Measurement:
+    return Measurement(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        quick_win_id=row.quick_win_id,
+        value=row.value,
+        note=row.note,
+        author_id=row.author_id,
+        measured_at=row.measured_at,
+    )
+
+
+def _retex(row: RetexRow) -> Retex:
+    return Retex(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        text=row.text,
+        author_id=row.author_id,
+        anonymous=row.anonymous,
+        quick_win_id=row.quick_win_id,
+        created_at=row.created_at,
+    )
+
+
+if TYPE_CHECKING:
+
+    def _implements_repository(repository: SqlRepository) -> Repository:
+        return repository

@@ -1,0 +1,110 @@
+"""Column types that behave the same on SQLite and PostgreSQL: aware UTC datetimes, exact decimals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+DECIMAL_PRECISION = 18
+"""Total significant digits of a stored decimal (NUMERIC(18, 4) on PostgreSQL)."""
+
+DECIMAL_SCALE = 4
+"""Digits kept after the decimal point; more are rounded half away from zero, like PostgreSQL."""
+
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
+_LIMIT = Decimal(10) ** (DECIMAL_PRECISION - DECIMAL_SCALE)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC and always read back as an aware UTC datetime.
+
+    PostgreSQL stores it as ``timestamptz``. SQLite has no timezone support, so the value is
+    converted to UTC and stored without offset; fixed-width UTC text also sorts correctly.
+    Naive datetimes are refused instead of being silently misread.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: pass an aware datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):  # pragma: no cover - drivers return datetimes
+            raise TypeError(f"unexpected timestamp value {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """An exact decimal with 18 significant digits, 4 of them after the point.
+
+    PostgreSQL stores ``NUMERIC(18, 4)``. SQLite has no exact decimal type (NUMERIC columns
+    keep only 15 significant digits, as floats), so the value is stored as a scaled 64-bit
+    integer (38.5 is stored as 385000): exact, and still ordered correctly in SQL.
+    Values are read back in their shortest exact form (``Decimal("38.5")``, ``Decimal("100")``)
+    on both databases. Floats are refused: they are already inexact.
+    """
+
+    impl = Numeric(DECIMAL_PRECISION, DECIMAL_SCALE, asdecimal=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(DECIMAL_PRECISION, DECIMAL_SCALE, asdecimal=True))
+
+    def process_bind_param(
+        self, value: Decimal | int | None, dialect: Dialect
+    ) -> Decimal | int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise TypeError(f"expected a Decimal or an int, got {type(value).__name__}")
+        exact = Decimal(value)
+        if not exact.is_finite():
+            raise ValueError(f"{exact} cannot be stored")
+        rounded = exact.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
+        if abs(rounded) >= _LIMIT:
+            raise ValueError(f"{exact} is out of range: |value| must stay below {_LIMIT}")
+        if dialect.name == "sqlite":
+            return int(rounded.scaleb(DECIMAL_SCALE))
+        return rounded
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return shortest_decimal(Decimal(int(value)).scaleb(-DECIMAL_SCALE))
+        return shortest_decimal(Decimal(value))
+
+
+def shortest_decimal(value: Decimal) -> Decimal:
+    """The same number without trailing fractional zeros and without exponent notation."""
+    if value.is_zero():
+        return Decimal(0)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
