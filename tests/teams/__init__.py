@@ -1,0 +1,1 @@
+"""Tests of the Teams adapter, over loopback HTTP with the real Agents SDK endpoint."""
