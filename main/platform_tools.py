@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from main.settings import Settings
-from main.slack_settings import SlackSettings, parse_command_names
+from main.slack_settings import SlackSettings
 from main.teams_settings import TeamsSettings
 
 MANIFEST_PLACEHOLDER = "manifest-only"
@@ -14,24 +14,19 @@ MANIFEST_PLACEHOLDER = "manifest-only"
 
 def print_slack_manifest(settings: Settings) -> int:
     """The manifest needs no secret: it is pasted into Slack before any token exists."""
-    from adapters.slack import SlackConfig, manifest_json
+    from adapters.slack import manifest_json
 
-    if not settings.public_base_url.startswith("https://"):
+    slack = SlackSettings()
+    socket_mode = slack.app_token is not None
+    if not socket_mode and not settings.public_base_url.startswith("https://"):
         print(
             "PUBLIC_BASE_URL must be the https:// address where Slack reaches Boussole, "
-            "e.g. PUBLIC_BASE_URL=https://boussole.example.com boussole slack-manifest",
+            "e.g. PUBLIC_BASE_URL=https://boussole.example.com boussole slack-manifest "
+            "(or set SLACK_APP_TOKEN for Socket Mode, which needs no public URL)",
             file=sys.stderr,
         )
         return 2
-    slack = SlackSettings()
-    config = SlackConfig(
-        signing_secret=MANIFEST_PLACEHOLDER,
-        bot_token=MANIFEST_PLACEHOLDER,
-        public_base_url=settings.public_base_url,
-        command_names=parse_command_names(slack.command_names),
-        app_name=slack.app_name,
-    )
-    print(manifest_json(config))
+    print(manifest_json(slack.manifest_config(settings.public_base_url)))
     return 0
 
 

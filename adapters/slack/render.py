@@ -1,0 +1,244 @@
+"""Pure renderer: neutral `Message` -> Block Kit payloads within Slack's documented limits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from adapters.slack import text as slack_text
+from bot import messages as neutral
+
+# Slack's documented limits (https://docs.slack.dev/reference/block-kit/blocks).
+MAX_BLOCKS_PER_MESSAGE: Final = 50
+MAX_BLOCKS_PER_VIEW: Final = 100  # home tabs and modals
+MAX_SECTION_TEXT: Final = 3000
+MAX_HEADER_TEXT: Final = 150
+MAX_FIELDS_PER_SECTION: Final = 10
+MAX_FIELD_TEXT: Final = 2000
+MAX_ACTIONS_ELEMENTS: Final = 25
+MAX_BUTTON_TEXT: Final = 75
+MAX_BUTTON_VALUE: Final = 2000
+MAX_ACTION_ID: Final = 255
+MAX_CONTEXT_ELEMENTS: Final = 10
+MAX_CONTEXT_TEXT: Final = 3000
+MAX_IMAGE_URL: Final = 3000
+MAX_ALT_TEXT: Final = 2000
+#: `text` is truncated by Slack past 40,000 characters; Slack advises at most 4,000.
+MAX_FALLBACK_TEXT: Final = 4000
+
+PROGRESS_SEGMENTS: Final = 10
+ACTION_ID_SEPARATOR: Final = ":"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """One postable Slack message: a plain-text `text` fallback and its blocks."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...]
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+def render_message(message: neutral.Message) -> list[SlackMessage]:
+    """Block Kit for a message, split into as many Slack messages as its length needs."""
+    blocks = _render_blocks(_neutral_blocks(message))
+    chunks = [
+        blocks[start : start + MAX_BLOCKS_PER_MESSAGE]
+        for start in range(0, len(blocks), MAX_BLOCKS_PER_MESSAGE)
+    ] or [[]]
+    if len(chunks) == 1:
+        return [SlackMessage(_fallback(message.text), tuple(chunks[0]))]
+    return [
+        SlackMessage(_fallback(plain_text(chunk) or message.text), tuple(chunk)) for chunk in chunks
+    ]
+
+
+def render_home(message: neutral.Message) -> dict[str, Any]:
+    """An App Home view: the message's blocks, cut (never rejected) at the view limit."""
+    return {"type": "home", "blocks": fit_view(_render_blocks(_neutral_blocks(message)))}
+
+
+def fit_view(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most MAX_BLOCKS_PER_VIEW blocks; when cut, the last one says so."""
+    if len(blocks) <= MAX_BLOCKS_PER_VIEW:
+        return blocks
+    more = _context(slack_text.ELLIPSIS)
+    return [*blocks[: MAX_BLOCKS_PER_VIEW - 1], more.to_dict()]
+
+
+def plain_text(blocks: list[dict[str, Any]]) -> str:
+    """A readable plain rendering of rendered blocks (for fallbacks and tests)."""
+    lines: list[str] = []
+    for block in blocks:
+        if "text" in block and isinstance(block["text"], dict):
+            lines.append(block["text"]["text"])
+        lines.extend(field["text"] for field in block.get("fields", ()))
+        for element in block.get("elements", ()):
+            if element.get("type") in ("mrkdwn", "plain_text"):
+                lines.append(element["text"])
+            elif element.get("type") == "button":
+                lines.append(element["text"]["text"])
+    return "\n".join(lines)
+
+
+def unescape(text: str) -> str:
+    """Reverse of the mrkdwn escaping (for tests and plain rendering)."""
+    return (
+        text.replace(slack_text.ZERO_WIDTH_SPACE, "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
+
+
+def base_action(action_id: str) -> str:
+    """The core action id behind a rendered action id ("cap.ack:2" -> "cap.ack")."""
+    head, separator, tail = action_id.rpartition(ACTION_ID_SEPARATOR)
+    return head if separator and tail.isdigit() else action_id
+
+
+# --- internals -----------------------------------------------------------------------------
+
+
+def _neutral_blocks(message: neutral.Message) -> tuple[neutral.Block, ...]:
+    if message.blocks:
+        return message.blocks
+    return (neutral.Paragraph(message.text),) if message.text.strip() else ()
+
+
+def _fallback(text: str) -> str:
+    return slack_text.clip(slack_text.mrkdwn(text), MAX_FALLBACK_TEXT) or slack_text.ELLIPSIS
+
+
+def _render_blocks(blocks: tuple[neutral.Block, ...]) -> list[dict[str, Any]]:
+    seen: Counter[str] = Counter()
+    rendered: list[Block] = []
+    for block in blocks:
+        rendered.extend(_render_block(block, seen))
+    return [block.to_dict() for block in rendered]
+
+
+def _render_block(block: neutral.Block, seen: Counter[str]) -> list[Block]:
+    match block:
+        case neutral.Heading(text=heading):
+            return _heading(heading)
+        case neutral.Paragraph(text=paragraph):
+            return _sections(slack_text.mrkdwn(paragraph))
+        case neutral.Fields(fields=fields):
+            return _fields(fields)
+        case neutral.Progress():
+            return _progress(block)
+        case neutral.Buttons(buttons=buttons):
+            return _actions(buttons, seen)
+        case neutral.Context(text=context):
+            return [_context(piece) for piece in _mrkdwn_pieces(context, MAX_CONTEXT_TEXT)]
+        case neutral.Divider():
+            return [DividerBlock()]
+        case neutral.Image(url=url, alt_text=alt):
+            if not url or slack_text.slack_len(url) > MAX_IMAGE_URL:
+                return _sections(slack_text.mrkdwn(alt)) if alt.strip() else []
+            return [ImageBlock(image_url=url, alt_text=_alt(alt))]
+    raise TypeError(f"unknown block {block!r}")  # pragma: no cover - the union is closed
+
+
+def _heading(heading: str) -> list[Block]:
+    if not heading.strip():
+        return []
+    if slack_text.slack_len(slack_text.plain(heading)) <= MAX_HEADER_TEXT:
+        return [HeaderBlock(text=PlainTextObject(text=slack_text.plain(heading), emoji=True))]
+    # Too long for a header: keep every word, in bold sections.
+    return _sections(slack_text.mrkdwn(heading), bold=True)
+
+
+def _sections(escaped: str, *, bold: bool = False) -> list[Block]:
+    limit = MAX_SECTION_TEXT - (2 if bold else 0)
+    pieces = slack_text.split(escaped, limit)
+    return [SectionBlock(text=_markdown(f"*{piece}*" if bold else piece)) for piece in pieces]
+
+
+def _mrkdwn_pieces(literal: str, limit: int) -> list[str]:
+    return slack_text.split(slack_text.mrkdwn(literal), limit)
+
+
+def _fields(fields: tuple[neutral.Field, ...]) -> list[Block]:
+    texts: list[str] = []
+    for field in fields:
+        label = slack_text.clip(slack_text.mrkdwn(field.label), MAX_FIELD_TEXT // 4)
+        value = slack_text.mrkdwn(field.value) or "—"
+        head = f"*{label}*\n"
+        pieces = slack_text.split(value, MAX_FIELD_TEXT - slack_text.slack_len(head)) or ["—"]
+        texts.append(head + pieces[0])
+        texts.extend(pieces[1:])
+    return [
+        SectionBlock(fields=[_markdown(t) for t in texts[start : start + MAX_FIELDS_PER_SECTION]])
+        for start in range(0, len(texts), MAX_FIELDS_PER_SECTION)
+    ]
+
+
+def progress_bar(ratio: float) -> str:
+    """A text progress bar, e.g. "▰▰▰▰▱▱▱▱▱▱" for 0.4 (ratio clipped to 0..1)."""
+    clipped = min(1.0, max(0.0, ratio)) if ratio == ratio else 0.0  # NaN -> 0
+    full = round(clipped * PROGRESS_SEGMENTS)
+    return "▰" * full + "▱" * (PROGRESS_SEGMENTS - full)
+
+
+def _progress(block: neutral.Progress) -> list[Block]:
+    label = slack_text.mrkdwn(block.label)
+    rendered = _sections(f"{progress_bar(block.ratio)}  {label}")
+    if block.caption.strip():
+        rendered.extend(_context(p) for p in _mrkdwn_pieces(block.caption, MAX_CONTEXT_TEXT))
+    return rendered
+
+
+def _actions(buttons: tuple[neutral.Button, ...], seen: Counter[str]) -> list[Block]:
+    elements: list[ButtonElement] = []
+    for button in buttons:
+        action = button.action[:MAX_ACTION_ID]
+        count = seen[action]
+        seen[action] += 1
+        action_id = action if count == 0 else f"{action}{ACTION_ID_SEPARATOR}{count}"
+        style = None if button.style is neutral.ButtonStyle.DEFAULT else button.style.value
+        elements.append(
+            ButtonElement(
+                text=PlainTextObject(
+                    text=slack_text.clip(slack_text.plain(button.label), MAX_BUTTON_TEXT) or "…",
+                    emoji=True,
+                ),
+                action_id=action_id[:MAX_ACTION_ID],
+                value=button.value[:MAX_BUTTON_VALUE] or None,
+                style=style,
+            )
+        )
+    return [
+        ActionsBlock(elements=elements[start : start + MAX_ACTIONS_ELEMENTS])
+        for start in range(0, len(elements), MAX_ACTIONS_ELEMENTS)
+    ]
+
+
+def _context(escaped: str) -> ContextBlock:
+    return ContextBlock(elements=[_markdown(escaped)])
+
+
+def _markdown(escaped: str) -> MarkdownTextObject:
+    # verbatim: Slack must not auto-link names, channels or broadcast words in our text.
+    return MarkdownTextObject(text=escaped, verbatim=True)
+
+
+def _alt(alt: str) -> str:
+    return slack_text.clip(slack_text.plain(alt), MAX_ALT_TEXT) or " "

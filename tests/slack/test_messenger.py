@@ -1,0 +1,279 @@
+"""SlackMessenger against the fake Slack API: delivery keys in metadata, reconciliation after a
+dropped connection (never two visible posts), 429 honoured per workspace, errors classified."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.slack.clients import RateLimits, SlackClients
+from adapters.slack.config import SlackConfig
+from adapters.slack.messenger import DELIVERY_EVENT_TYPE, SlackMessenger
+from adapters.slack.render import MAX_BLOCKS_PER_MESSAGE
+from adapters.slack.tokens import BotTokens
+from bot.delivery import DeliveryStatus, Target, TargetKind
+from bot.messages import Message, Paragraph
+from bot.model import Locale, Tenant
+from storage.database import Database
+from tests.fakes.slack_api import FakeSlackApi, Fault
+from tests.slack.conftest import MakeHarness
+from tests.slack.harness import SECRET, TEAM_A, TEAM_B, TOKENS, install
+
+CHANNEL = Target(TargetKind.CHANNEL, "C0RITUAL")
+MESSAGE = Message("Rituel du lundi : 3 quick wins actifs", (Paragraph("3 quick wins actifs"),))
+
+
+def tenant(team: str = TEAM_A, *, active: bool = True) -> Tenant:
+    return Tenant(1, "slack", team, team.lower(), Locale.FR, "Europe/Paris", active)
+
+
+class ManualClock:
+    """Monotonic time and sleep under the test's control: a sleep waits to be released."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.release = asyncio.Event()
+        self.release.set()
+        self.sleeping = asyncio.Event()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.sleeping.set()
+        await self.release.wait()
+        self.now += seconds
+
+
+@pytest.fixture
+def manual() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def messenger(slack_api: FakeSlackApi, manual: ManualClock) -> AsyncIterator[SlackMessenger]:
+    slack_api.add_team(TEAM_B, TOKENS[TEAM_B])
+    config = SlackConfig(signing_secret=SECRET, bot_token="unused", api_base_url=slack_api.base_url)
+    clients = SlackClients(config, RateLimits(sleep=manual.sleep, now=manual.monotonic))
+
+    class PerTeamTokens(BotTokens):
+        async def bot_token(self, team_id: str) -> str | None:
+            return TOKENS.get(team_id)
+
+    yield SlackMessenger(clients, PerTeamTokens(config, None))
+    await clients.close()
+
+
+async def test_a_message_is_posted_once_with_its_delivery_key(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is DeliveryStatus.SENT
+    posts = slack_api.of("chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0].params["channel"] == "C0RITUAL"
+    assert posts[0].params["metadata"] == {
+        "event_type": DELIVERY_EVENT_TYPE,
+        "event_payload": {"delivery_key": "occ-1"},
+    }
+    assert delivery.platform_message_id == f"C0RITUAL:{slack_api.history['C0RITUAL'][0]['ts']}"
+    found = await messenger.find_sent(tenant(), CHANNEL, "occ-1")
+    assert found is not None and found.platform_message_id == delivery.platform_message_id
+    assert await messenger.find_sent(tenant(), CHANNEL, "occ-2") is None
+
+
+async def test_a_connection_dropped_after_slack_posted_is_reconciled_not_reposted(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    slack_api.fail("chat.postMessage", Fault(drop=True, record_first=True))
+
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is DeliveryStatus.SENT
+    assert slack_api.count("chat.postMessage") == 1
+    assert slack_api.count("conversations.history") == 1
+    assert len(slack_api.history["C0RITUAL"]) == 1
+
+
+async def test_a_connection_dropped_before_slack_posted_is_posted_again_once(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    slack_api.fail("chat.postMessage", Fault(drop=True))
+
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is DeliveryStatus.SENT
+    assert slack_api.count("chat.postMessage") == 2
+    assert slack_api.count("conversations.history") == 1
+    assert len(slack_api.history["C0RITUAL"]) == 1
+
+
+async def test_connection_lost_twice_asks_for_a_retry(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    slack_api.fail("chat.postMessage", Fault(drop=True), Fault(drop=True))
+
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is DeliveryStatus.RETRY
+    assert slack_api.count("chat.postMessage") == 2
+    assert slack_api.history["C0RITUAL"] == []
+
+
+async def test_a_slow_slack_is_treated_as_a_lost_connection(
+    slack_api: FakeSlackApi, manual: ManualClock
+) -> None:
+    slack_api.hold("chat.postMessage")  # never answers in time
+    config = SlackConfig(
+        signing_secret=SECRET,
+        bot_token=TOKENS[TEAM_A],
+        api_base_url=slack_api.base_url,
+        http_timeout_seconds=1,
+    )
+    clients = SlackClients(config, RateLimits(sleep=manual.sleep, now=manual.monotonic))
+    try:
+        slow = SlackMessenger(clients, BotTokens(config, None))
+        delivery = await slow.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+    finally:
+        await clients.close()
+
+    assert delivery.status is DeliveryStatus.SENT
+    assert slack_api.count("chat.postMessage") == 2
+    assert slack_api.count("conversations.history") == 1
+
+
+async def test_a_long_message_is_split_and_a_retry_resumes_where_it_stopped(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    long = Message(
+        "long", tuple(Paragraph(f"ligne {i}") for i in range(MAX_BLOCKS_PER_MESSAGE + 5))
+    )
+    slack_api.fail("chat.postMessage", Fault(ok=True), Fault(503))  # part 1 posts, part 2 fails
+
+    first = await messenger.send(tenant(), CHANNEL, long, delivery_key="occ-1")
+    second = await messenger.send(tenant(), CHANNEL, long, delivery_key="occ-1")
+
+    assert first.status is DeliveryStatus.RETRY
+    assert second.status is DeliveryStatus.SENT
+    keys = [m["metadata"]["event_payload"]["delivery_key"] for m in slack_api.history["C0RITUAL"]]
+    assert keys == ["occ-1", "occ-1#2"]
+    assert slack_api.count("chat.postMessage") == 3  # part 1, part 2 (503), part 2 again
+
+
+async def test_429_waits_for_retry_after_then_sends(
+    messenger: SlackMessenger, slack_api: FakeSlackApi, manual: ManualClock
+) -> None:
+    slack_api.rate_limit("chat.postMessage", retry_after="7")
+
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is DeliveryStatus.SENT
+    assert manual.sleeps == [7.0]
+    assert slack_api.count("chat.postMessage") == 2
+    assert len(slack_api.history["C0RITUAL"]) == 1
+
+
+async def test_a_rate_limited_workspace_does_not_delay_another(
+    messenger: SlackMessenger, slack_api: FakeSlackApi, manual: ManualClock
+) -> None:
+    slack_api.rate_limit("chat.postMessage", retry_after="20")
+    manual.release.clear()
+
+    limited = asyncio.create_task(
+        messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-1")
+    )
+    await manual.sleeping.wait()  # team A got its 429 and waits
+    same_team = asyncio.create_task(
+        messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-2")
+    )
+    other = await messenger.send(tenant(TEAM_B), CHANNEL, MESSAGE, delivery_key="b-1")
+
+    assert other.status is DeliveryStatus.SENT
+    assert not limited.done() and not same_team.done()
+    assert slack_api.count("chat.postMessage", team_id=TEAM_A) == 1  # only the 429
+    assert slack_api.count("chat.postMessage", team_id=TEAM_B) == 1
+
+    manual.release.set()
+    assert (await limited).status is DeliveryStatus.SENT
+    assert (await same_team).status is DeliveryStatus.SENT
+    assert slack_api.count("chat.postMessage", team_id=TEAM_A) == 3
+
+
+async def test_a_long_retry_after_is_handed_back_to_the_outbox(
+    messenger: SlackMessenger, slack_api: FakeSlackApi, manual: ManualClock
+) -> None:
+    slack_api.rate_limit("chat.postMessage", retry_after="120")
+
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is DeliveryStatus.RETRY
+    assert delivery.retry_after == 120.0
+    assert manual.sleeps == []
+    assert slack_api.count("chat.postMessage") == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        pytest.param(Fault(error="invalid_auth"), DeliveryStatus.FAILED, id="invalid_auth"),
+        pytest.param(Fault(error="channel_not_found"), DeliveryStatus.FAILED, id="no-channel"),
+        pytest.param(Fault(error="not_in_channel"), DeliveryStatus.BLOCKED, id="not-in-channel"),
+        pytest.param(Fault(error="is_archived"), DeliveryStatus.BLOCKED, id="archived"),
+        pytest.param(Fault(503), DeliveryStatus.RETRY, id="503"),
+        pytest.param(Fault(500), DeliveryStatus.RETRY, id="500"),
+        pytest.param(Fault(error="internal_error"), DeliveryStatus.RETRY, id="internal_error"),
+    ],
+)
+async def test_slack_errors_are_classified(
+    messenger: SlackMessenger, slack_api: FakeSlackApi, fault: Fault, status: DeliveryStatus
+) -> None:
+    slack_api.fail("chat.postMessage", fault)
+
+    delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
+
+    assert delivery.status is status
+    assert slack_api.count("chat.postMessage") == 1
+    assert slack_api.history["C0RITUAL"] == []
+
+
+async def test_a_member_gets_a_direct_message(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    member = Target(TargetKind.MEMBER, "U0MARIE")
+
+    delivery = await messenger.send(tenant(), member, MESSAGE, delivery_key="dm-1")
+    found = await messenger.find_sent(tenant(), member, "dm-1")
+
+    assert delivery.status is DeliveryStatus.SENT
+    assert found == delivery
+    assert [c.params["users"] for c in slack_api.of("conversations.open")] == ["U0MARIE"] * 2
+    assert slack_api.of("chat.postMessage")[0].params["channel"] == "D0MARIE"
+
+
+async def test_an_inactive_tenant_gets_nothing(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    delivery = await messenger.send(tenant(active=False), CHANNEL, MESSAGE, delivery_key="x")
+
+    assert delivery.status is DeliveryStatus.FAILED
+    assert slack_api.calls == []
+
+
+async def test_installed_workspaces_are_posted_with_their_own_token(
+    make_harness: MakeHarness, slack_api: FakeSlackApi, database: Database
+) -> None:
+    slack = await make_harness(multi=True)
+    await install(slack, TEAM_B)
+    messenger = slack.adapter.messenger
+
+    sent = await messenger.send(tenant(TEAM_B), CHANNEL, MESSAGE, delivery_key="b-1")
+    missing = await messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-1")
+
+    assert sent.status is DeliveryStatus.SENT
+    assert missing.status is DeliveryStatus.FAILED
+    assert [c.token for c in slack_api.calls] == [TOKENS[TEAM_B]]
