@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.session import ConsoleSession
+from adapters.console.session import ConsoleMessenger, ConsoleSession
 from bot.engine import Engine
+from bot.model import Locale
 from bot.requests import Actor, TenantRef
+from main.rituals_app import RitualRuntime
+from main.settings import Settings
+from rituals.wording import local_date
 from storage.database import Database
 
 EUROTECH = TenantRef("console", "eurotech", "EuroTech Industrie")
@@ -34,7 +38,7 @@ CAP = (
 RESULTS: tuple[tuple[Actor, int, tuple[str, ...]], ...] = (
     (MARIE, 1, ("50", "48,5", "46", "44", "41", "38", "37,5", "37")),
     (KARIM, 2, ("10 %", "20 %", "25 %", "35 %", "40 %", "50 %", "60 %", "65 %")),
-    (JULIEN, 3, ("12", "11", "11", "10", "10", "9", "9", "8")),
+    (JULIEN, 3, ("12", "11", "11", "", "10", "9", "9", "8")),  # "": nothing logged that week
 )
 RETEX: dict[int, tuple[Actor, str]] = {
     2: (
@@ -63,11 +67,30 @@ class SteppingClock:
 class Demo:
     session: ConsoleSession
     clock: SteppingClock
+    rituals: RitualRuntime | None = None
 
     async def say(self, actor: Actor, text: str) -> None:
         self.session.actor = actor
         self.session.write(f"\n{actor.display_name}> /{text}")
         await self.session.command(text)
+
+    async def live_until(self, end: datetime) -> None:
+        """Jump from one ritual occurrence to the next until `end`, as the scheduler wakes."""
+        if self.rituals is None:
+            self.clock.current = end
+            return
+        while True:
+            wakeups = (await self.rituals.service.wakeups()).values()
+            due = min((at for at in wakeups if at <= end), default=None)
+            if due is None:
+                break
+            self.clock.current = due
+            self.session.write(f"\n── 🗓️ {local_date(due, 'Europe/Paris', Locale.FR)} ──")
+            report = await self.rituals.run_due()
+            if not report.send.sent:
+                self.session.write("   (rien à publier : jour férié, ou personne à relancer)")
+        self.clock.current = end
+        await self.rituals.run_due()
 
     def chapter(self, title: str) -> None:
         day = self.clock.now().strftime("%d/%m/%Y")
@@ -98,11 +121,12 @@ async def play(demo: Demo, weeks: int) -> None:
     )
     await demo.say(MARIE, "cap lu")
     await demo.say(KARIM, "cap lu")
+    await demo.say(DIRECTOR, "rituel")
     for week in range(1, weeks + 1):
-        demo.clock.advance(timedelta(weeks=1))
+        await demo.live_until(start + timedelta(weeks=week))
         demo.chapter(f"Semaine {week}")
         for actor, number, values in RESULTS:
-            if week <= len(values):
+            if week <= len(values) and values[week - 1]:
                 await demo.say(actor, f"qw saisir {number} {values[week - 1]}")
         if week in RETEX:
             actor, text = RETEX[week]
@@ -120,8 +144,10 @@ async def run_demo(weeks: int = 6, out: TextIO | None = None) -> None:
             monday = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
             monday -= timedelta(days=monday.weekday(), weeks=weeks)
             clock = SteppingClock(monday)
-            engine = Engine(database.store, clock)
+            rituals = RitualRuntime(database, {}, clock, Settings())
+            engine = Engine(database.store, clock, extra_commands=rituals.commands)
             session = ConsoleSession(engine, out=out or sys.stdout, tenant=EUROTECH, clock=clock)
-            await play(Demo(session, clock), weeks)
+            rituals.connect(ConsoleMessenger(session))
+            await play(Demo(session, clock, rituals), weeks)
         finally:
             await database.dispose()

@@ -35,6 +35,13 @@ def build_teams_package(settings: Settings, out: str) -> int:
 
     teams = TeamsSettings()
     app_id = (teams.app_id or "").strip()
+    if not app_id:
+        print(
+            "The Teams app package needs TEAMS_APP_ID, the Azure Bot's app id (a GUID): "
+            "TEAMS_APP_ID=<GUID> boussole teams-package",
+            file=sys.stderr,
+        )
+        return 2
     try:
         path = build_package(
             TeamsConfig(app_id=app_id, app_password=MANIFEST_PLACEHOLDER), Path(out)
