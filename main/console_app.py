@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.console.session import ConsoleSession
+from adapters.console.session import ConsoleMessenger, ConsoleSession
 from bot.clock import SystemClock
 from bot.engine import Engine
+from main.rituals_app import RitualRuntime
 from main.settings import Settings
 from storage.database import Database
 
@@ -14,14 +15,18 @@ async def run_console(settings: Settings) -> None:
     try:
         await database.upgrade()
         clock = SystemClock()
+        rituals = RitualRuntime(database, {}, clock, settings)
         engine = Engine(
             database.store,
             clock,
             default_locale=settings.default_locale,
             default_timezone=settings.default_timezone,
+            extra_commands=rituals.commands,
         )
         session = ConsoleSession(engine, clock=clock)
+        rituals.connect(ConsoleMessenger(session))
         session.write(f"Base de données : {database.engine.url.render_as_string()}")
-        await session.run()
+        async with rituals:
+            await session.run()
     finally:
         await database.dispose()

@@ -40,7 +40,7 @@ async def test_db_upgrade_then_current(tmp_path: Path) -> None:
     current = next(line for line in out.splitlines() if line.startswith("current:"))
     heads = next(line for line in out.splitlines() if line.startswith("heads:"))
     assert "0002_slack" in current and "0003_teams" in current
-    assert current.split(":", 1)[1] == heads.split(":", 1)[1]
+    assert current.split(":", 1)[1].strip() == heads.split(":", 1)[1].strip()
     code, _, _ = await boussole("db", "current", env=env)
     assert code == 0
 
