@@ -1,0 +1,34 @@
+"""Tunable numbers of the rituals layer, with the defaults the composition root may override."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RitualConfig:
+    grace: timedelta = timedelta(hours=1)
+    """How late an occurrence may still be posted (marked late); older ones are recorded missed."""
+
+    on_time: timedelta = timedelta(minutes=2)
+    """Posted within this delay of its time, an occurrence is not marked late."""
+
+    send_lease: timedelta = timedelta(minutes=2)
+    """How long a sender holds an outbox row; a crashed sender's rows are taken over after it."""
+
+    clock_lease: timedelta = timedelta(seconds=60)
+    """How long the active clock's lease lasts; a second clock takes over once it expires."""
+
+    heartbeat: timedelta = timedelta(seconds=15)
+    """How often the clock renews its lease, drains the outbox and re-reads the rituals."""
+
+    batch_size: int = 20
+    max_attempts: int = 8
+    retry_backoff: timedelta = timedelta(seconds=30)
+    max_per_channel: int = 8
+    """Live rituals one channel (or one role's inboxes) may receive."""
+
+    default_channels: Mapping[str, str] = field(default_factory=lambda: {"console": "general"})
+    """The team channel a new tenant's rituals post to, per platform ("" = ask for one)."""

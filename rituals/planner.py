@@ -1,0 +1,235 @@
+"""The tick: claims each due occurrence once and queues its messages, or records why it was not posted."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.model import Tenant
+from rituals import codec
+from rituals.config import RitualConfig
+from rituals.definitions import Ritual, ensure_defaults
+from rituals.posts import Moment, Post, compose
+from rituals.public_holidays import holiday_name
+from rituals.schedule import Occurrence, next_occurrence, occurrences
+from rituals.transactions import Work, transaction
+from storage.ritual_repository import OccurrenceClaim, OccurrenceRecord, OutboxDraft, RitualRecord
+
+logger = logging.getLogger(__name__)
+
+QUEUED, MISSED, SKIPPED, CANCELLED = "queued", "missed", "skipped", "cancelled"
+UPCOMING_LOOKAHEAD = 200
+"""How many occurrences `upcoming` looks through for one that is not skipped."""
+
+
+@dataclass(slots=True)
+class PlanReport:
+    queued: int = 0
+    missed: int = 0
+    skipped: int = 0
+    messages: int = 0
+
+    def add(self, other: PlanReport) -> None:
+        self.queued += other.queued
+        self.missed += other.missed
+        self.skipped += other.skipped
+        self.messages += other.messages
+
+
+class Planner:
+    """Finds the occurrences due since each ritual's watermark and decides each exactly once.
+
+    Within the grace period an occurrence is queued (marked late if past its time); beyond it,
+    it is recorded missed. Holidays and `rituel sauter` record it skipped. The decision and the
+    outbox rows are written with the claim, in one transaction, under a unique key.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: RitualConfig) -> None:
+        self.sessions = sessions
+        self.config = config
+
+    async def plan(self, now: datetime) -> PlanReport:
+        """Welcome new tenants, then plan every live ritual (one transaction per ritual)."""
+        await self.welcome_new_tenants(now)
+        async with transaction(self.sessions) as work:
+            ids = [record.id for record in await work.rituals.live_rituals()]
+        report = PlanReport()
+        for ritual_id in ids:
+            try:
+                async with transaction(self.sessions) as work:
+                    record = await work.rituals.lock_ritual(ritual_id)
+                    if record is not None and record.deleted_at is None:
+                        report.add(await self.plan_ritual(work, record, now))
+            except Exception:
+                logger.exception(
+                    "planning ritual %s failed; it is retried on the next tick", ritual_id
+                )
+        return report
+
+    async def welcome_new_tenants(self, now: datetime) -> int:
+        """Create the default rituals of every active tenant the rituals layer has not seen."""
+        async with transaction(self.sessions) as work:
+            new = await work.rituals.tenants_without_rituals()
+        created = 0
+        for tenant_id in new:
+            async with transaction(self.sessions) as work:
+                tenant = await work.core.get_tenant(tenant_id)
+                if tenant is not None and await ensure_defaults(
+                    work.rituals, tenant, self.default_channel(tenant), now
+                ):
+                    created += 1
+        return created
+
+    def default_channel(self, tenant: Tenant) -> str:
+        return self.config.default_channels.get(tenant.platform, "")
+
+    async def plan_ritual(self, work: Work, record: RitualRecord, now: datetime) -> PlanReport:
+        report = PlanReport()
+        tenant = await work.core.get_tenant(record.tenant_id)
+        if tenant is None or not tenant.active:
+            await work.rituals.cancel_pending(tenant_id=record.tenant_id, reason="tenant inactive")
+            await work.rituals.advance_watermark(record.id, now)
+            return report
+        if not record.enabled:
+            await work.rituals.advance_watermark(record.id, now)
+            return report
+        ritual = Ritual.of(record)
+        timezone = ritual.timezone(tenant)
+        skip_used = False
+        for occurrence in occurrences(ritual.schedule, timezone, record.checked_until, now):
+            skip_used |= record.skip_local == occurrence.local
+            decided = await self.decide(work, tenant, ritual, occurrence, now)
+            report.add(decided)
+        stale = record.skip_local is not None and (
+            skip_used or next_occurrence(ritual.schedule, timezone, now).local > record.skip_local
+        )
+        if stale:
+            await work.rituals.update_ritual(
+                record.tenant_id, record.id, record.updated_at, skip_local=None
+            )
+        await work.rituals.advance_watermark(record.id, now)
+        return report
+
+    async def decide(
+        self, work: Work, tenant: Tenant, ritual: Ritual, occurrence: Occurrence, now: datetime
+    ) -> PlanReport:
+        """Claim one scheduled occurrence with its fate; queue its messages if it is posted."""
+        reason = skip_reason(ritual, tenant, occurrence)
+        posts: list[Post] = []
+        late = now - occurrence.at > self.config.on_time
+        if reason:
+            status = SKIPPED
+        elif now - occurrence.at > self.config.grace:
+            status, reason = MISSED, "beyond grace period"
+        else:
+            posts = await compose_occurrence(work, tenant, ritual, occurrence, now, late)
+            status, reason = (QUEUED, "late" if late else "") if posts else (SKIPPED, "nobody")
+        claim = OccurrenceClaim(
+            ritual_id=ritual.id,
+            kind=ritual.kind.value,
+            scheduled_local=occurrence.local,
+            scheduled_at=occurrence.at,
+            status=status,
+            late=late and status == QUEUED,
+            reason=reason,
+        )
+        claimed = await store(work, tenant, claim, posts, now)
+        if claimed is None:
+            return PlanReport()
+        return PlanReport(
+            queued=int(status == QUEUED),
+            missed=int(status == MISSED),
+            skipped=int(status == SKIPPED),
+            messages=len(posts),
+        )
+
+
+async def queue_now(
+    work: Work, tenant: Tenant, record: RitualRecord, now: datetime
+) -> tuple[OccurrenceRecord | None, int]:
+    """`rituel maintenant`: one extra occurrence at this second, queued at once.
+
+    None when the same ritual was already started at this very second.
+    """
+    ritual = Ritual.of(record)
+    timezone = ritual.timezone(tenant)
+    local = now.astimezone(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+    posts = await compose_occurrence(work, tenant, ritual, Occurrence(local, now), now, False)
+    claim = OccurrenceClaim(
+        ritual_id=ritual.id,
+        kind=ritual.kind.value,
+        scheduled_local=local,
+        scheduled_at=now,
+        status=QUEUED if posts else SKIPPED,
+        manual=True,
+        reason="manual" if posts else "nobody",
+    )
+    return await store(work, tenant, claim, posts, now), len(posts)
+
+
+async def compose_occurrence(
+    work: Work,
+    tenant: Tenant,
+    ritual: Ritual,
+    occurrence: Occurrence,
+    now: datetime,
+    late: bool,
+) -> list[Post]:
+    """The posts of an occurrence; "since the last post" is this ritual's previous queued run."""
+    previous = await work.rituals.last_posted(ritual.id, occurrence.at)
+    moment = Moment(
+        scheduled_at=occurrence.at,
+        now=now,
+        timezone=ritual.timezone(tenant),
+        late=late,
+        previous_post=previous.scheduled_at if previous else None,
+    )
+    return await compose(work.core, tenant, ritual, moment)
+
+
+async def store(
+    work: Work, tenant: Tenant, claim: OccurrenceClaim, posts: list[Post], now: datetime
+) -> OccurrenceRecord | None:
+    """Claim the occurrence and queue its posts, or nothing if it was already claimed."""
+    claimed = await work.rituals.claim_occurrence(tenant.id, claim, now)
+    if claimed is None:  # another clock (or a DST double fire) got there first
+        return None
+    drafts = [
+        OutboxDraft(
+            platform=tenant.platform,
+            target_kind=post.target.kind.value,
+            target_id=post.target.id,
+            payload=codec.dumps(post.message),
+        )
+        for post in posts
+    ]
+    await work.rituals.add_outbox(tenant.id, claimed.id, drafts, now)
+    return claimed
+
+
+def skip_reason(ritual: Ritual, tenant: Tenant, occurrence: Occurrence) -> str:
+    """Why this occurrence is skipped ("skip", "holiday: Lundi de Pâques"), or ""."""
+    if ritual.record.skip_local == occurrence.local:
+        return "skip"
+    country = ritual.holiday_country(tenant)
+    if country:
+        name = holiday_name(occurrence.local.date(), country, tenant.locale)
+        if name:
+            return f"holiday: {name}"
+    return ""
+
+
+def upcoming(ritual: Ritual, tenant: Tenant, after: datetime) -> Occurrence | None:
+    """The next occurrence that will really post: holidays and a skipped run left out."""
+    timezone = ritual.timezone(tenant)
+    moment = max(after, ritual.record.checked_until)
+    for _ in range(UPCOMING_LOOKAHEAD):
+        occurrence = next_occurrence(ritual.schedule, timezone, moment)
+        if not skip_reason(ritual, tenant, occurrence):
+            return occurrence
+        moment = occurrence.at
+    return None

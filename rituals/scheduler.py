@@ -1,0 +1,134 @@
+"""APScheduler's only importer: it wakes the ritual service at each next occurrence and on a heartbeat.
+
+Nothing lives in APScheduler's job store that is not rebuilt from our tables: after each run
+the date jobs are recomputed from the rituals (so a change made by any process is picked up by
+the next heartbeat at the latest, and at once when this process made it: `poke`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from rituals.service import RitualService
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_JOB = "rituals-heartbeat"
+POKE_AGAIN_SECONDS = 1.0
+
+
+class RitualScheduler:
+    """Runs `service.run_due()` in one worker task, whenever a job rings or `poke` is called."""
+
+    def __init__(
+        self,
+        service: RitualService,
+        heartbeat: timedelta,
+        *,
+        poke_again: float = POKE_AGAIN_SECONDS,
+    ) -> None:
+        self.service = service
+        self.heartbeat = heartbeat
+        self.poke_again = poke_again
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._planned: dict[int, datetime] = {}
+        self._again: asyncio.TimerHandle | None = None
+
+    @property
+    def planned(self) -> dict[int, datetime]:
+        """Ritual id → the instant its wake-up job is set for (a copy)."""
+        return dict(self._planned)
+
+    def job_times(self) -> dict[str, datetime]:
+        """APScheduler's own view: job id → next run time."""
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
+    async def start(self) -> None:
+        self._scheduler.add_job(
+            self._ring,
+            IntervalTrigger(seconds=self.heartbeat.total_seconds(), timezone=UTC),
+            id=HEARTBEAT_JOB,
+            coalesce=True,
+            max_instances=1,
+        )
+        self._scheduler.start()
+        self._worker = asyncio.create_task(self._work(), name="rituals-clock")
+        self.poke()
+
+    def poke(self) -> None:
+        """Run now, and once more a little later: the change that called `poke` may commit only
+        after the first run has read the tables (its transaction is still open)."""
+        self._wake.set()
+        if self.poke_again > 0:
+            if self._again is not None:
+                self._again.cancel()
+            self._again = asyncio.get_running_loop().call_later(self.poke_again, self._wake.set)
+
+    async def stop(self) -> None:
+        if self._again is not None:
+            self._again.cancel()
+            self._again = None
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the next loop iteration
+        await self.service.stop()
+
+    async def run_once(self) -> None:
+        """One run and the rebuild of the wake-up jobs (what the worker does on each ring)."""
+        report = await self.service.run_due()
+        self._reschedule(await self.service.wakeups() if report.active else {})
+
+    async def _ring(self) -> None:
+        self._wake.set()
+
+    async def settled(self) -> None:
+        """Wait until the worker has nothing left to do (every wake-up so far handled)."""
+        while self._wake.is_set() or not self._idle.is_set():
+            await asyncio.sleep(0)
+            if not self._wake.is_set():
+                await self._idle.wait()
+
+    async def _work(self) -> None:
+        while True:
+            self._idle.set()
+            await self._wake.wait()
+            self._idle.clear()
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("ritual run failed; retried on the next heartbeat")
+
+    def _reschedule(self, plan: dict[int, datetime]) -> None:
+        for ritual_id in set(self._planned) - set(plan):
+            with contextlib.suppress(Exception):
+                self._scheduler.remove_job(_job_id(ritual_id))
+        for ritual_id, at in plan.items():
+            if self._planned.get(ritual_id) != at:
+                self._scheduler.add_job(
+                    self._ring,
+                    DateTrigger(run_date=at, timezone=UTC),
+                    id=_job_id(ritual_id),
+                    replace_existing=True,
+                    misfire_grace_time=None,
+                )
+        self._planned = plan
+
+
+def _job_id(ritual_id: int) -> str:
+    return f"ritual-{ritual_id}"

@@ -1,0 +1,92 @@
+"""One clock's work, callable at any moment: hold the lease, plan what is due, send the outbox."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery import Messenger
+from bot.ports import Clock
+from rituals.config import RitualConfig
+from rituals.definitions import Ritual
+from rituals.lease import ClockLease
+from rituals.planner import Planner, PlanReport
+from rituals.schedule import next_occurrence
+from rituals.sender import Sender, SendReport
+from rituals.transactions import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def process_name() -> str:
+    """A name unique to this process, for leases: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(slots=True)
+class RunReport:
+    active: bool
+    """False when another clock holds the lease: nothing was planned or sent."""
+    plan: PlanReport = field(default_factory=PlanReport)
+    send: SendReport = field(default_factory=SendReport)
+
+
+class RitualService:
+    """Everything a tick does, with no timer: the scheduler (or a test, or the demo) calls it."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        messengers: Mapping[str, Messenger],
+        clock: Clock,
+        config: RitualConfig,
+        holder: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.config = config
+        self.holder = holder or process_name()
+        self.planner = Planner(sessions, config)
+        self.sender = Sender(sessions, messengers, clock, self.holder, config)
+        self.lease = ClockLease(sessions, self.holder, config.clock_lease)
+
+    async def run_due(self) -> RunReport:
+        """If this process holds the clock lease: plan every due occurrence, then send."""
+        if not await self.lease.hold(self.clock.now()):
+            return RunReport(active=False)
+        plan = await self.planner.plan(self.clock.now())
+        send = await self.sender.drain()
+        if plan.missed or send.failed or send.lost:
+            logger.warning("rituals: %s; %s", plan, send)
+        elif plan.queued or send.sent:
+            logger.debug("rituals: %s; %s", plan, send)
+        return RunReport(True, plan, send)
+
+    async def wakeups(self) -> dict[int, datetime]:
+        """When each enabled ritual of an active tenant next fires (UTC), by ritual id."""
+        now = self.clock.now()
+        plan: dict[int, datetime] = {}
+        async with transaction(self.sessions) as work:
+            for record in await work.rituals.live_rituals():
+                if not record.enabled:
+                    continue
+                tenant = await work.core.get_tenant(record.tenant_id)
+                if tenant is None or not tenant.active:
+                    continue
+                ritual = Ritual.of(record)
+                after = max(now, record.checked_until)
+                plan[record.id] = next_occurrence(
+                    ritual.schedule, ritual.timezone(tenant), after
+                ).at
+        return plan
+
+    async def stop(self) -> None:
+        """Hand the lease over at once (a clean stop needs no expiry)."""
+        await self.lease.release(self.clock.now())

@@ -1,0 +1,48 @@
+"""One transaction over both repositories: the core's records and the ritual tables."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ports import Repository
+from storage.repository import SqlRepository
+from storage.ritual_repository import RitualRepository
+
+
+class ReportingRepository(SqlRepository):
+    """The core repository whose `missed_occurrences` reads the ritual tables."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._rituals = RitualRepository(session)
+
+    async def missed_occurrences(
+        self, tenant_id: int, since: datetime
+    ) -> list[tuple[str, datetime]]:
+        return await self._rituals.missed_occurrences(tenant_id, since)
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    core: Repository
+    rituals: RitualRepository
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Work]:
+    """Commit when the block exits normally, roll back when it raises."""
+    async with sessions() as session, session.begin():
+        yield Work(ReportingRepository(session), RitualRepository(session))
+
+
+def sharing(repo: Repository) -> Work:
+    """The ritual tables inside the transaction of a core repository (a command's)."""
+    session = getattr(repo, "session", None) or getattr(repo, "_session", None)
+    if not isinstance(session, AsyncSession):
+        raise TypeError(f"{type(repo).__name__} does not run on an SQLAlchemy session")
+    return Work(ReportingRepository(session), RitualRepository(session))

@@ -1,0 +1,653 @@
+"""SQL access of the rituals layer: rituals, occurrence claims, the outbox with leases, the clock lease."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import CATALOGUE, translate
+from bot.model import Locale
+from storage.models import Base, TenantRow
+from storage.ritual_models import (
+    RitualOccurrenceRow,
+    RitualOutboxRow,
+    RitualRow,
+    RitualTenantRow,
+    SchedulerLeaseRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RitualDraft:
+    """A ritual as the rituals layer defines it, before it gets its number."""
+
+    kind: str
+    schedule: str
+    target_kind: str
+    target: str
+    timezone: str | None = None
+    enabled: bool = True
+    skip_holidays: bool = True
+    holiday_country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RitualRecord:
+    id: int
+    tenant_id: int
+    number: int
+    kind: str
+    schedule: str
+    timezone: str | None
+    target_kind: str
+    target: str
+    enabled: bool
+    skip_holidays: bool
+    holiday_country: str | None
+    skip_local: datetime | None
+    checked_until: datetime
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRecord:
+    id: int
+    tenant_id: int
+    ritual_id: int
+    kind: str
+    scheduled_local: datetime
+    scheduled_at: datetime
+    status: str
+    late: bool
+    manual: bool
+    reason: str
+    claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceClaim:
+    """What the planner decided about one occurrence; stored once per (ritual, local time)."""
+
+    ritual_id: int
+    kind: str
+    scheduled_local: datetime
+    scheduled_at: datetime
+    status: str
+    late: bool = False
+    manual: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDraft:
+    platform: str
+    target_kind: str
+    target_id: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """An outbox row leased to one sender. `reclaimed`: a previous sender's lease expired while
+    it was sending, so the message may already be on the platform (reconcile first)."""
+
+    id: int
+    tenant_id: int
+    platform: str
+    target_kind: str
+    target_id: str
+    payload: str
+    delivery_key: str
+    attempt: int
+    reclaimed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    id: int
+    tenant_id: int
+    occurrence_id: int
+    target_kind: str
+    target_id: str
+    status: str
+    attempts: int
+    delivery_key: str
+
+
+class RitualRepository:
+    """Ritual tables, inside the caller's transaction (one session). Every write is race-safe:
+    unique keys and conditional updates decide, never a read followed by a blind write."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._dialect = session.get_bind().dialect.name
+
+    # ------------------------------------------------------------------ tenants
+
+    async def tenant_ids(self) -> list[int]:
+        return list(await self._session.scalars(select(TenantRow.id).order_by(TenantRow.id)))
+
+    async def tenants_without_rituals(self) -> list[int]:
+        """Active tenants the rituals layer has never seen."""
+        query = (
+            select(TenantRow.id)
+            .outerjoin(RitualTenantRow, RitualTenantRow.tenant_id == TenantRow.id)
+            .where(RitualTenantRow.tenant_id.is_(None), TenantRow.active.is_(True))
+            .order_by(TenantRow.id)
+        )
+        return list(await self._session.scalars(query))
+
+    async def first_seen(self, tenant_id: int, now: datetime) -> bool:
+        """Record that the rituals layer saw this tenant; True only for the first caller ever."""
+        inserted = await self._insert_ignoring_conflict(
+            RitualTenantRow,
+            {"tenant_id": tenant_id, "last_number": 0, "created_at": now},
+            conflict=("tenant_id",),
+            returning=RitualTenantRow.tenant_id,
+        )
+        return inserted is not None
+
+    # ------------------------------------------------------------------ rituals
+
+    async def add_ritual(self, tenant_id: int, draft: RitualDraft, now: datetime) -> RitualRecord:
+        """Store a ritual with the tenant's next number (1, 2, ...; race-safe).
+
+        The tenant must have been seen first (`first_seen`), which is when defaults are made.
+        """
+        number = await self._session.scalar(
+            update(RitualTenantRow)
+            .where(RitualTenantRow.tenant_id == tenant_id)
+            .values(last_number=RitualTenantRow.last_number + 1)
+            .returning(RitualTenantRow.last_number)
+            .execution_options(synchronize_session=False)
+        )
+        if number is None:
+            raise LookupError(f"ritual state of tenant {tenant_id}: call first_seen first")
+        row = await self._session.scalar(
+            insert(RitualRow)
+            .values(
+                tenant_id=tenant_id,
+                number=int(number),
+                kind=draft.kind,
+                schedule=draft.schedule,
+                timezone=draft.timezone,
+                target_kind=draft.target_kind,
+                target=draft.target,
+                enabled=draft.enabled,
+                skip_holidays=draft.skip_holidays,
+                holiday_country=draft.holiday_country,
+                skip_local=None,
+                checked_until=now,
+                created_at=now,
+                updated_at=now,
+                deleted_at=None,
+            )
+            .returning(RitualRow)
+        )
+        if row is None:  # pragma: no cover - an INSERT returns its row or raises
+            raise RuntimeError("INSERT into ritual returned nothing")
+        return _ritual(row)
+
+    async def list_rituals(self, tenant_id: int) -> list[RitualRecord]:
+        """The tenant's rituals that are not deleted, in number order."""
+        rows = await self._session.scalars(
+            select(RitualRow)
+            .where(RitualRow.tenant_id == tenant_id, RitualRow.deleted_at.is_(None))
+            .order_by(RitualRow.number)
+        )
+        return [_ritual(row) for row in rows]
+
+    async def live_rituals(self) -> list[RitualRecord]:
+        """Every ritual of every tenant that is not deleted (enabled or paused), by id."""
+        rows = await self._session.scalars(
+            select(RitualRow).where(RitualRow.deleted_at.is_(None)).order_by(RitualRow.id)
+        )
+        return [_ritual(row) for row in rows]
+
+    async def get_ritual(self, tenant_id: int, number: int) -> RitualRecord | None:
+        row = await self._session.scalar(
+            select(RitualRow).where(
+                RitualRow.tenant_id == tenant_id,
+                RitualRow.number == number,
+                RitualRow.deleted_at.is_(None),
+            )
+        )
+        return None if row is None else _ritual(row)
+
+    async def lock_ritual(self, ritual_id: int) -> RitualRecord | None:
+        """Read a ritual and hold its row until the transaction ends (`FOR UPDATE` on
+        PostgreSQL; SQLite's writer lock already serialises): a change made meanwhile by the
+        `rituel` command waits, and a planner that waited reads the changed ritual."""
+        row = await self._session.scalar(
+            select(RitualRow)
+            .where(RitualRow.id == ritual_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return None if row is None else _ritual(row)
+
+    async def update_ritual(
+        self, tenant_id: int, ritual_id: int, now: datetime, **changes: Any
+    ) -> RitualRecord:
+        """Change columns of a ritual (names as in `RitualRecord`); `updated_at` becomes `now`."""
+        allowed = {
+            "schedule",
+            "timezone",
+            "target_kind",
+            "target",
+            "enabled",
+            "skip_holidays",
+            "holiday_country",
+            "skip_local",
+            "checked_until",
+            "deleted_at",
+        }
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"not a ritual setting: {sorted(unknown)}")
+        row = await self._session.scalar(
+            update(RitualRow)
+            .where(RitualRow.tenant_id == tenant_id, RitualRow.id == ritual_id)
+            .values({**changes, "updated_at": now})
+            .returning(RitualRow)
+            .execution_options(populate_existing=True, synchronize_session=False)
+        )
+        if row is None:
+            raise LookupError(f"ritual {ritual_id}")
+        return _ritual(row)
+
+    async def set_channel(self, tenant_id: int, old: str, new: str, now: datetime) -> int:
+        """Point every live channel ritual posting to `old` (or to no channel yet) at `new`."""
+        result = await self._session.execute(
+            update(RitualRow)
+            .where(
+                RitualRow.tenant_id == tenant_id,
+                RitualRow.deleted_at.is_(None),
+                RitualRow.target_kind == "channel",
+                RitualRow.target.in_(sorted({old, ""})),
+            )
+            .values(target=new, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def advance_watermark(self, ritual_id: int, until: datetime) -> None:
+        """Every occurrence up to `until` is dealt with (never moves the watermark back)."""
+        await self._session.execute(
+            update(RitualRow)
+            .where(RitualRow.id == ritual_id, RitualRow.checked_until < until)
+            .values(checked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+    # ------------------------------------------------------------------ occurrences
+
+    async def claim_occurrence(
+        self, tenant_id: int, claim: OccurrenceClaim, now: datetime
+    ) -> OccurrenceRecord | None:
+        """Store the occurrence unless (ritual, local time) is already claimed: then None."""
+        statement: Any = self._insert_statement(RitualOccurrenceRow).values(
+            tenant_id=tenant_id,
+            ritual_id=claim.ritual_id,
+            kind=claim.kind,
+            scheduled_local=claim.scheduled_local,
+            scheduled_at=claim.scheduled_at,
+            status=claim.status,
+            late=claim.late,
+            manual=claim.manual,
+            reason=claim.reason,
+            claimed_at=now,
+        )
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["ritual_id", "scheduled_local"]
+        ).returning(RitualOccurrenceRow)
+        row = (await self._session.execute(statement)).scalar_one_or_none()
+        return None if row is None else _occurrence(row)
+
+    async def occurrences(self, ritual_id: int) -> list[OccurrenceRecord]:
+        rows = await self._session.scalars(
+            select(RitualOccurrenceRow)
+            .where(RitualOccurrenceRow.ritual_id == ritual_id)
+            .order_by(RitualOccurrenceRow.scheduled_at, RitualOccurrenceRow.id)
+        )
+        return [_occurrence(row) for row in rows]
+
+    async def last_posted(self, ritual_id: int, before: datetime) -> OccurrenceRecord | None:
+        """The latest occurrence of this ritual whose messages were queued, before `before`."""
+        row = await self._session.scalar(
+            select(RitualOccurrenceRow)
+            .where(
+                RitualOccurrenceRow.ritual_id == ritual_id,
+                RitualOccurrenceRow.status == "queued",
+                RitualOccurrenceRow.scheduled_at < before,
+            )
+            .order_by(RitualOccurrenceRow.scheduled_at.desc())
+            .limit(1)
+        )
+        return None if row is None else _occurrence(row)
+
+    async def missed_occurrences(
+        self, tenant_id: int, since: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(ritual name, scheduled time) of occurrences recorded as missed since `since`.
+
+        The name is the ritual kind in the tenant's language when the rituals layer has
+        registered its texts (`ritual.kind.<kind>`), the raw kind otherwise.
+        """
+        tenant = await self._session.get(TenantRow, tenant_id)
+        locale = Locale(tenant.locale) if tenant is not None else Locale.FR
+        rows = await self._session.execute(
+            select(RitualOccurrenceRow.kind, RitualOccurrenceRow.scheduled_at)
+            .where(
+                RitualOccurrenceRow.tenant_id == tenant_id,
+                RitualOccurrenceRow.status == "missed",
+                RitualOccurrenceRow.scheduled_at >= since,
+            )
+            .order_by(RitualOccurrenceRow.scheduled_at, RitualOccurrenceRow.id)
+        )
+        return [(_kind_name(locale, kind), at) for kind, at in rows.all()]
+
+    # ------------------------------------------------------------------ outbox
+
+    async def add_outbox(
+        self, tenant_id: int, occurrence_id: int, drafts: Sequence[OutboxDraft], now: datetime
+    ) -> None:
+        """Queue messages of an occurrence; their delivery keys are stable and unique."""
+        if not drafts:
+            return
+        await self._session.execute(
+            insert(RitualOutboxRow),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "occurrence_id": occurrence_id,
+                    "platform": draft.platform,
+                    "target_kind": draft.target_kind,
+                    "target_id": draft.target_id,
+                    "payload": draft.payload,
+                    "delivery_key": f"boussole-ritual-{occurrence_id}-{index}",
+                    "status": "pending",
+                    "attempts": 0,
+                    "available_at": now,
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "sent_at": None,
+                    "platform_message_id": "",
+                    "detail": "",
+                    "created_at": now,
+                }
+                for index, draft in enumerate(drafts, start=1)
+            ],
+        )
+
+    async def outbox(self, tenant_id: int | None = None) -> list[OutboxRecord]:
+        """Outbox rows, oldest first (optionally of one tenant)."""
+        query = select(RitualOutboxRow).order_by(RitualOutboxRow.id)
+        if tenant_id is not None:
+            query = query.where(RitualOutboxRow.tenant_id == tenant_id)
+        rows = await self._session.scalars(query)
+        return [
+            OutboxRecord(
+                id=row.id,
+                tenant_id=row.tenant_id,
+                occurrence_id=row.occurrence_id,
+                target_kind=row.target_kind,
+                target_id=row.target_id,
+                status=row.status,
+                attempts=row.attempts,
+                delivery_key=row.delivery_key,
+            )
+            for row in rows
+        ]
+
+    async def cancel_pending(
+        self, *, tenant_id: int | None = None, ritual_id: int | None = None, reason: str
+    ) -> int:
+        """Cancel messages not yet handed to a sender, of a tenant or of one ritual."""
+        conditions: list[ColumnElement[bool]] = [RitualOutboxRow.status == "pending"]
+        if tenant_id is not None:
+            conditions.append(RitualOutboxRow.tenant_id == tenant_id)
+        if ritual_id is not None:
+            conditions.append(
+                RitualOutboxRow.occurrence_id.in_(
+                    select(RitualOccurrenceRow.id).where(RitualOccurrenceRow.ritual_id == ritual_id)
+                )
+            )
+        result = await self._session.execute(
+            update(RitualOutboxRow)
+            .where(*conditions)
+            .values(status="cancelled", detail=reason, lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def cancel_for_inactive_tenants(self, now: datetime) -> int:
+        """Cancel every message of uninstalled tenants that no live sender holds."""
+        inactive = select(TenantRow.id).where(TenantRow.active.is_(False))
+        result = await self._session.execute(
+            update(RitualOutboxRow)
+            .where(RitualOutboxRow.tenant_id.in_(inactive), _claimable(now))
+            .values(
+                status="cancelled",
+                detail="tenant inactive",
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def claim_outbox(
+        self,
+        owner: str,
+        platforms: Iterable[str],
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+    ) -> list[ClaimedMessage]:
+        """Lease up to `limit` due messages to `owner`, oldest first.
+
+        PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then one UPDATE, so concurrent senders
+        take disjoint rows without waiting. SQLite: a compare-and-set UPDATE per candidate row
+        (same status and attempt count as read), so a row taken meanwhile is left alone.
+        """
+        names = sorted(set(platforms))
+        if not names or limit <= 0:
+            return []
+        candidates = (
+            select(RitualOutboxRow.id, RitualOutboxRow.status, RitualOutboxRow.attempts)
+            .where(RitualOutboxRow.platform.in_(names), _claimable(now))
+            .order_by(RitualOutboxRow.id)
+            .limit(limit)
+        )
+        lease_values = {"status": "sending", "lease_owner": owner, "lease_expires_at": now + lease}
+        if self._dialect == "postgresql":
+            seen = (await self._session.execute(candidates.with_for_update(skip_locked=True))).all()
+            if not seen:
+                return []
+            previous = {row.id: row.status for row in seen}
+            claimed = await self._session.scalars(
+                update(RitualOutboxRow)
+                .where(RitualOutboxRow.id.in_(list(previous)))
+                .values(**lease_values, attempts=RitualOutboxRow.attempts + 1)
+                .returning(RitualOutboxRow)
+                .execution_options(synchronize_session=False)
+            )
+            rows = sorted(claimed.all(), key=lambda row: row.id)
+            return [_claimed(row, previous[row.id] == "sending") for row in rows]
+        messages: list[ClaimedMessage] = []
+        for row_id, status, attempts in (await self._session.execute(candidates)).all():
+            row = await self._session.scalar(
+                update(RitualOutboxRow)
+                .where(
+                    RitualOutboxRow.id == row_id,
+                    RitualOutboxRow.status == status,
+                    RitualOutboxRow.attempts == attempts,
+                )
+                .values(**lease_values, attempts=attempts + 1)
+                .returning(RitualOutboxRow)
+                .execution_options(synchronize_session=False)
+            )
+            if row is not None:
+                messages.append(_claimed(row, status == "sending"))
+        return messages
+
+    async def finish_outbox(
+        self,
+        message: ClaimedMessage,
+        owner: str,
+        *,
+        status: str,
+        now: datetime,
+        platform_message_id: str = "",
+        detail: str = "",
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record a send's outcome, only if `owner` still holds this attempt's lease."""
+        values: dict[str, Any] = {
+            "status": status,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "detail": detail[:2000],
+        }
+        if status == "sent":
+            values |= {"sent_at": now, "platform_message_id": platform_message_id}
+        if status == "pending":
+            values["available_at"] = retry_at or now
+        result = await self._session.execute(
+            update(RitualOutboxRow)
+            .where(
+                RitualOutboxRow.id == message.id,
+                RitualOutboxRow.status == "sending",
+                RitualOutboxRow.lease_owner == owner,
+                RitualOutboxRow.attempts == message.attempt,
+            )
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    # ------------------------------------------------------------------ clock lease
+
+    async def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the named lease; False while another holder's lease is still valid."""
+        inserted = await self._insert_ignoring_conflict(
+            SchedulerLeaseRow,
+            {"name": name, "holder": holder, "expires_at": now + ttl, "acquired_at": now},
+            conflict=("name",),
+            returning=SchedulerLeaseRow.name,
+        )
+        if inserted is not None:
+            return True
+        renewed = await self._session.scalar(
+            update(SchedulerLeaseRow)
+            .where(
+                SchedulerLeaseRow.name == name,
+                or_(SchedulerLeaseRow.holder == holder, SchedulerLeaseRow.expires_at <= now),
+            )
+            .values(holder=holder, expires_at=now + ttl)
+            .returning(SchedulerLeaseRow.name)
+            .execution_options(synchronize_session=False)
+        )
+        return renewed is not None
+
+    async def release_lease(self, name: str, holder: str, now: datetime) -> None:
+        """Let another clock take over at once (on a clean stop)."""
+        await self._session.execute(
+            update(SchedulerLeaseRow)
+            .where(SchedulerLeaseRow.name == name, SchedulerLeaseRow.holder == holder)
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _insert_statement(self, model: type[Base]) -> Any:
+        if self._dialect == "postgresql":
+            return postgresql.insert(model)
+        return sqlite.insert(model)
+
+    async def _insert_ignoring_conflict(
+        self,
+        model: type[Base],
+        values: dict[str, Any],
+        *,
+        conflict: Sequence[str],
+        returning: Any,
+    ) -> Any:
+        statement = self._insert_statement(model).values(values)
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+        result = await self._session.execute(statement.returning(returning))
+        return result.scalar_one_or_none()
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due and unleased, or leased by a sender whose lease has expired."""
+    return or_(
+        and_(RitualOutboxRow.status == "pending", RitualOutboxRow.available_at <= now),
+        and_(RitualOutboxRow.status == "sending", RitualOutboxRow.lease_expires_at <= now),
+    )
+
+
+def _kind_name(locale: Locale, kind: str) -> str:
+    key = f"ritual.kind.{kind}"
+    return translate(locale, key) if key in CATALOGUE else kind
+
+
+def _ritual(row: RitualRow) -> RitualRecord:
+    return RitualRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        number=row.number,
+        kind=row.kind,
+        schedule=row.schedule,
+        timezone=row.timezone,
+        target_kind=row.target_kind,
+        target=row.target,
+        enabled=row.enabled,
+        skip_holidays=row.skip_holidays,
+        holiday_country=row.holiday_country,
+        skip_local=row.skip_local,
+        checked_until=row.checked_until,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def _occurrence(row: RitualOccurrenceRow) -> OccurrenceRecord:
+    return OccurrenceRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        ritual_id=row.ritual_id,
+        kind=row.kind,
+        scheduled_local=row.scheduled_local,
+        scheduled_at=row.scheduled_at,
+        status=row.status,
+        late=row.late,
+        manual=row.manual,
+        reason=row.reason,
+        claimed_at=row.claimed_at,
+    )
+
+
+def _claimed(row: RitualOutboxRow, reclaimed: bool) -> ClaimedMessage:
+    return ClaimedMessage(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        platform=row.platform,
+        target_kind=row.target_kind,
+        target_id=row.target_id,
+        payload=row.payload,
+        delivery_key=row.delivery_key,
+        attempt=row.attempts,
+        reclaimed=reclaimed,
+    )

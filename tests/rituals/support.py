@@ -1,0 +1,149 @@
+"""Test helpers of the rituals layer: a recording Messenger and a harness around one tenant."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+
+from bot.delivery import Delivery, DeliveryStatus, Messenger, Target
+from bot.engine import Engine
+from bot.messages import Message
+from bot.model import Tenant
+from rituals.commands import RitualCommand
+from rituals.config import RitualConfig
+from rituals.service import RitualService, RunReport
+from rituals.transactions import transaction
+from storage.database import Database
+from storage.models import TenantRow
+from storage.ritual_repository import OccurrenceRecord, OutboxRecord
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+
+
+class SimulatedCrash(BaseException):
+    """The process dies here: nothing after this point runs (not caught by `except Exception`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    tenant: str
+    target: Target
+    message: Message
+    delivery_key: str
+
+
+class RecordingMessenger:
+    """A platform's edge that records every post; it can crash right after or before a send."""
+
+    def __init__(self, platform: str = "console") -> None:
+        self.platform = platform
+        self.posts: list[Sent] = []
+        self.crash_after_send = False
+        self.crash_before_send = False
+        self.lookups = 0
+
+    async def send(
+        self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str
+    ) -> Delivery:
+        await asyncio.sleep(0)  # a real network call yields: let concurrent senders interleave
+        if self.crash_before_send:
+            raise SimulatedCrash(delivery_key)
+        self.posts.append(Sent(tenant.external_id, target, message, delivery_key))
+        if self.crash_after_send:
+            raise SimulatedCrash(delivery_key)
+        return Delivery(DeliveryStatus.SENT, platform_message_id=f"m{len(self.posts)}")
+
+    async def find_sent(self, tenant: Tenant, target: Target, delivery_key: str) -> Delivery | None:
+        self.lookups += 1
+        for position, post in enumerate(self.posts, start=1):
+            if post.delivery_key == delivery_key:
+                return Delivery(DeliveryStatus.SENT, platform_message_id=f"m{position}")
+        return None
+
+    def to(self, target_id: str) -> list[Sent]:
+        return [post for post in self.posts if post.target.id == target_id]
+
+    def of_kind(self, kind: str) -> list[Sent]:
+        return [post for post in self.posts if post.message.kind == kind]
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    """A Paris wall time as an aware UTC instant."""
+    return datetime(year, month, day, hour, minute, second, tzinfo=PARIS).astimezone(UTC)
+
+
+@dataclass
+class Harness:
+    """One tenant ("console"/"acme") on a real database, the real Engine with the `rituel`
+    command, a fake clock and a recording messenger."""
+
+    database: Database
+    clock: FakeClock
+    messenger: RecordingMessenger = field(default_factory=RecordingMessenger)
+    config: RitualConfig = field(default_factory=RitualConfig)
+
+    def __post_init__(self) -> None:
+        self.command = RitualCommand(self.config)
+        self.engine = Engine(
+            self.database.store,
+            self.clock,
+            extra_commands={"rituel": self.command, "ritual": self.command},
+        )
+        self.chat = Chat(self.engine)
+        self.clock_a = self.service("clock-a")
+
+    def service(
+        self, holder: str, messengers: Mapping[str, Messenger] | None = None
+    ) -> RitualService:
+        chosen = {self.messenger.platform: self.messenger} if messengers is None else messengers
+        return RitualService(self.database.sessions, chosen, self.clock, self.config, holder)
+
+    async def run(self) -> RunReport:
+        return await self.clock_a.run_due()
+
+    async def run_until(self, end: datetime, step: timedelta) -> None:
+        """Move the clock to `end` in steps, running the rituals at each step."""
+        while self.clock.now() < end:
+            self.clock.set(min(self.clock.now() + step, end))
+            await self.run()
+
+    async def say(self, who: str, text: str) -> str:
+        reply = await self.chat.say(who, text)
+        return "\n".join(message.text for message in reply.messages)
+
+    async def company(self, managers: tuple[str, ...] = ("marie", "karim")) -> None:
+        """Claire (director), managers, a cap: the tenant the defaults are made for."""
+        await self.say("claire", "cap définir Devenir la PME de référence à l'export.")
+        for name in managers:
+            await self.say("claire", f"boussole role @{name} manager")
+
+    async def only(self, line: str) -> None:
+        """Replace the default rituals by the one `rituel ajouter ...` describes."""
+        for number in range(1, 6):
+            await self.say("claire", f"rituel supprimer {number}")
+        answer = await self.say("claire", f"rituel ajouter {line}")
+        assert "⚠️" not in answer, answer
+
+    async def uninstall(self) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await session.execute(update(TenantRow).values(active=False))
+
+    async def occurrences(self, number: int = 1) -> list[OccurrenceRecord]:
+        """The claimed occurrences of ritual `number` of the (only) tenant."""
+        async with transaction(self.database.sessions) as work:
+            (tenant_id,) = await work.rituals.tenant_ids()
+            record = await work.rituals.get_ritual(tenant_id, number)
+            assert record is not None
+            return await work.rituals.occurrences(record.id)
+
+    async def outbox(self) -> list[OutboxRecord]:
+        async with transaction(self.database.sessions) as work:
+            return await work.rituals.outbox()

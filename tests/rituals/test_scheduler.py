@@ -1,0 +1,72 @@
+"""APScheduler only wakes the service: its jobs are rebuilt from our tables at start and on change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rituals.scheduler import HEARTBEAT_JOB, RitualScheduler
+from rituals.transactions import transaction
+from tests.rituals.support import Harness, paris
+
+FUTURE = 2099
+"""March 2099 starts like March 2026 (Monday the 2nd), and APScheduler keeps date jobs in the
+future pending (it runs past ones at once): the jobs can be read back."""
+
+
+async def ritual_ids(harness: Harness) -> dict[int, int]:
+    """Ritual number → id."""
+    async with transaction(harness.database.sessions) as work:
+        (tenant_id,) = await work.rituals.tenant_ids()
+        return {r.number: r.id for r in await work.rituals.list_rituals(tenant_id)}
+
+
+async def test_jobs_follow_the_rituals_at_start_and_on_every_change(harness: Harness) -> None:
+    harness.clock.set(paris(FUTURE, 3, 2, 7, 0))  # Monday 2 March, 07:00 in Paris
+    await harness.company()
+    scheduler = RitualScheduler(harness.clock_a, timedelta(hours=1), poke_again=0)
+    harness.command.on_change = scheduler.poke
+    await scheduler.start()
+    try:
+        await scheduler.settled()
+        ids = await ritual_ids(harness)
+        jobs = scheduler.job_times()
+        assert HEARTBEAT_JOB in jobs
+        assert {name: jobs[f"ritual-{ids[name]}"] for name in ids} == {
+            1: paris(FUTURE, 3, 2, 9, 0),  # cap reminder, Monday 09:00
+            2: paris(FUTURE, 3, 5, 10, 0),  # nudge, Thursday 10:00
+            3: paris(FUTURE, 3, 6, 16, 0),  # quick wins, Friday 16:00
+            4: paris(FUTURE, 3, 3, 10, 0),  # retex, first Tuesday 10:00
+            5: paris(FUTURE, 3, 2, 9, 0),  # KPI review, first Monday 09:00
+        }
+
+        await harness.say("claire", "rituel modifier 1 mardi 8h")
+        await harness.say("claire", "rituel pause 2")
+        await scheduler.settled()
+
+        jobs = scheduler.job_times()
+        assert jobs[f"ritual-{ids[1]}"] == paris(FUTURE, 3, 3, 8, 0)
+        assert f"ritual-{ids[2]}" not in jobs
+        assert scheduler.planned[ids[1]] == paris(FUTURE, 3, 3, 8, 0)
+    finally:
+        await scheduler.stop()
+    assert harness.messenger.posts == []
+
+
+async def test_a_second_clock_keeps_no_ritual_job(harness: Harness) -> None:
+    harness.clock.set(paris(FUTURE, 3, 2, 7, 0))
+    await harness.company()
+    first = RitualScheduler(harness.service("clock-1"), timedelta(hours=1), poke_again=0)
+    second = RitualScheduler(harness.service("clock-2"), timedelta(hours=1), poke_again=0)
+    await first.start()
+    await first.settled()
+    await second.start()
+    try:
+        await second.settled()
+        assert len(first.job_times()) == 6  # heartbeat + the five default rituals
+        assert list(second.job_times()) == [HEARTBEAT_JOB]
+    finally:
+        await second.stop()
+        await first.stop()
+
+    # A clean stop hands the lease over at once: a third clock works without waiting.
+    assert (await harness.service("clock-3").run_due()).active
