@@ -99,7 +99,10 @@ class Demo:
 
 async def play(demo: Demo, weeks: int) -> None:
     start = demo.clock.now()
-    due = lambda w: (start + timedelta(weeks=w)).date().isoformat()  # noqa: E731
+
+    def due(weeks_ahead: int) -> str:
+        return (start + timedelta(weeks=weeks_ahead)).date().isoformat()
+
     demo.chapter("Semaine 0 : la direction pose la boussole")
     for person in (MARIE, KARIM, JULIEN):
         await demo.say(DIRECTOR, f"boussole role @{person.external_id} manager")

@@ -86,17 +86,3 @@ class RitualRuntime:
         traceback: TracebackType | None,
     ) -> None:
         await self.stop()
-
-
-async def start_rituals(
-    settings: Settings, database: Database, messengers: Mapping[str, Messenger], clock: Clock
-) -> RitualRuntime:
-    """A started runtime for `serve` and `clock` (call `stop()` on the way out).
-
-    To offer the `rituel` command too, build the runtime before the Engine instead:
-    `RitualRuntime(...)`, `Engine(..., extra_commands=runtime.commands)`, `runtime.connect(m)`
-    for each platform's messenger, then `await runtime.start()`.
-    """
-    runtime = RitualRuntime(database, messengers, clock, settings)
-    await runtime.start()
-    return runtime

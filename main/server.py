@@ -16,6 +16,7 @@ from bot.clock import SystemClock
 from bot.delivery import Messenger
 from bot.engine import Engine
 from bot.ports import Clock
+from main.rituals_app import RitualRuntime
 from main.settings import Settings
 from main.slack_settings import SlackSettings
 from main.teams_settings import TeamsSettings
@@ -151,17 +152,20 @@ async def run_server(settings: Settings, mode: str) -> int:
     """Run `serve` (web + scheduler), `web` (web only) or `clock` (scheduler only)."""
     database = await prepare_database(settings)
     clock = SystemClock()
+    rituals = RitualRuntime(database, {}, clock, settings)
     engine = Engine(
         database.store,
         clock,
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
+        extra_commands=rituals.commands,
     )
     platforms = build_platforms(settings, engine, database, clock)
+    for messenger in platforms.messengers.values():
+        rituals.connect(messenger)
     for name, status in platforms.status.items():
         log.info("%s %s", name, status)
     runner: web.AppRunner | None = None
-    scheduler = None
     try:
         if mode in ("serve", "web"):
             runner = web.AppRunner(build_web_app(database, platforms), access_log=None)
@@ -171,14 +175,11 @@ async def run_server(settings: Settings, mode: str) -> int:
             if platforms.socket_mode is not None:
                 await platforms.socket_mode()
         if mode in ("serve", "clock"):
-            from main.rituals_app import start_rituals
-
-            scheduler = await start_rituals(settings, database, platforms.messengers, clock)
-            log.info("scheduler started")
+            await rituals.start()
+            log.info("ritual scheduler started")
         await wait_for_stop()
     finally:
-        if scheduler is not None:
-            await scheduler.stop()
+        await rituals.stop()
         if runner is not None:
             await runner.cleanup()
         else:

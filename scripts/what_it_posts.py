@@ -20,7 +20,7 @@ PADDING = 18
 def posts(output: str) -> list[str]:
     """The celebration and the director's KPI summary, the last two posts of the demo."""
     blocks = output.split("┌─ Boussole")
-    wanted = [b for b in blocks if "Objectif atteint !" in b][-1:] + [blocks[-1]]
+    wanted = [*[b for b in blocks if "Objectif atteint !" in b][-1:], blocks[-1]]
     lines: list[str] = []
     for block in wanted:
         body = ("┌─ Boussole" + block).split("└─")[0] + "└─"

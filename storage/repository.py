@@ -38,6 +38,7 @@ from storage.models import (
     RetexRow,
     TenantRow,
 )
+from storage.ritual_repository import RitualRepository
 
 if TYPE_CHECKING:
     from bot.ports import Repository
@@ -64,6 +65,11 @@ class SqlRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._dialect = session.get_bind().dialect.name
+
+    @property
+    def session(self) -> AsyncSession:
+        """The session this repository works in (other repositories may share its transaction)."""
+        return self._session
 
     # ------------------------------------------------------------------ tenants
 
@@ -529,11 +535,8 @@ class SqlRepository:
     async def missed_occurrences(
         self, tenant_id: int, since: datetime
     ) -> list[tuple[str, datetime]]:
-        """(ritual kind, scheduled time) of occurrences recorded as missed since `since`.
-
-        Filled by rituals: the rituals layer owns the occurrence tables and replaces this.
-        """
-        return []
+        """(ritual name, scheduled time) of occurrences recorded as missed since `since`."""
+        return await RitualRepository(self._session).missed_occurrences(tenant_id, since)
 
     # ------------------------------------------------------------------ helpers
 

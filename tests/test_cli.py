@@ -65,7 +65,7 @@ async def test_teams_package_needs_the_app_id(tmp_path: Path) -> None:
     code, _, err = await boussole("teams-package", "--out", str(tmp_path / "p.zip"))
     assert code == 2 and "TEAMS_APP_ID" in err
     assert not (tmp_path / "p.zip").exists()
-    code, out, err = await boussole(
+    code, _out, err = await boussole(
         "teams-package", "--out", str(tmp_path / "p.zip"), env={"TEAMS_APP_ID": APP_ID}
     )
     assert code == 0, err
