@@ -39,8 +39,9 @@ def run(argv: Sequence[str] | None = None) -> None:
         sys.exit("Boussole needs Python 3.12 or newer.")
     args = parser().parse_args(argv)
     settings = Settings()
+    interactive = args.command in (None, "console", "demo")
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=settings.log_level.upper() or ("WARNING" if interactive else "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

@@ -160,7 +160,12 @@ async def run_server(settings: Settings, mode: str) -> int:
         default_timezone=settings.default_timezone,
         extra_commands=rituals.commands,
     )
-    platforms = build_platforms(settings, engine, database, clock)
+    try:
+        platforms = build_platforms(settings, engine, database, clock)
+    except ValueError as error:  # a configuration the adapters refuse, e.g. insecure Teams
+        log.error("cannot start: %s", error)
+        await database.dispose()
+        return 2
     for messenger in platforms.messengers.values():
         rituals.connect(messenger)
     for name, status in platforms.status.items():

@@ -19,5 +19,7 @@ class Settings(BaseSettings):
     public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
     default_locale: str = Field(default="fr", alias="BOUSSOLE_LOCALE", pattern="^(fr|en)$")
     default_timezone: str = Field(default="Europe/Paris", alias="BOUSSOLE_TIMEZONE")
-    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_level: str = Field(
+        default="", alias="LOG_LEVEL"
+    )  # "" = INFO for servers, WARNING in a terminal
     ritual_grace_seconds: int = Field(default=3600, alias="RITUAL_GRACE_SECONDS", ge=0)
