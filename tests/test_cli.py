@@ -54,7 +54,7 @@ async def test_slack_manifest_needs_a_public_url_and_lists_commands() -> None:
     assert code == 0, err
     manifest = json.loads(out)
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert commands == {"/cap", "/quickwin", "/retex", "/kpi", "/boussole"}
+    assert commands == {"/cap", "/quickwin", "/retex", "/kpi", "/rituel", "/boussole"}
     assert all(
         c["url"] == "https://b.example.com/slack/events"
         for c in manifest["features"]["slash_commands"]

@@ -9,7 +9,7 @@ from types import MappingProxyType
 SLACK_API_BASE_URL = "https://slack.com/api/"
 
 #: Core command names, as the core's grammar knows them.
-CORE_COMMANDS: tuple[str, ...] = ("cap", "quickwin", "retex", "kpi", "boussole")
+CORE_COMMANDS: tuple[str, ...] = ("cap", "quickwin", "retex", "kpi", "rituel", "boussole")
 
 #: Slash command -> core command, when a workspace has no name clash.
 DEFAULT_COMMAND_NAMES: Mapping[str, str] = MappingProxyType(

@@ -26,6 +26,10 @@ COMMAND_HELP: Final[dict[str, tuple[str, str]]] = {
         "[qw=1] [anonyme] <texte>",
     ),
     "kpi": ("Synthèse des indicateurs des quick wins", ""),
+    "rituel": (
+        "Rituels programmés : liste, pause, maintenant, canal",
+        "[liste | pause 1 | reprendre 1 | maintenant 1 | sauter 1 | canal #équipe]",
+    ),
     "boussole": (
         "Aide, rôles et réglages de Boussole",
         "[aide | roles | role @personne manager | réglages | langue | fuseau]",

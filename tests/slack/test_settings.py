@@ -66,6 +66,7 @@ def test_many_workspaces_with_renamed_commands(env: pytest.MonkeyPatch) -> None:
         "/quickwin": "quickwin",
         "/retex": "retex",
         "/bsl-kpi": "kpi",
+        "/rituel": "rituel",
         "/boussole": "boussole",
     }
     assert config.scopes == ("commands", "chat:write")
