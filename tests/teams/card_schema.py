@@ -10,19 +10,8 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_DIRECTORY = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "adaptive-cards"
-SCHEMA_FILE = SCHEMA_DIRECTORY / "adaptive-card-1.5.0.json"
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "adaptive-card-1.5.0.json"
 TEAMS_EXTENSION_KEYS = ("msteams",)
-
-
-def _schema_file() -> Path:
-    if SCHEMA_FILE.exists():
-        return SCHEMA_FILE
-    for parent in Path(__file__).resolve().parents:  # CI lays shared/ beside the clone
-        candidate = parent / "shared" / "schemas" / "adaptive-cards" / "adaptive-card-1.5.0.json"
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("adaptive-card-1.5.0.json not found beside the checkout")
 
 
 def _fix_case_insensitive_enums(node: Any) -> int:
@@ -49,7 +38,7 @@ def _fix_case_insensitive_enums(node: Any) -> int:
 
 @cache
 def corrected_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(_schema_file().read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     schema = copy.deepcopy(schema)
     definitions = schema["definitions"]
     # Defect 2: ChoiceInputStyle lacks "filtered" (a 1.5 feature).
