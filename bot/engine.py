@@ -42,6 +42,16 @@ CORE_COMMANDS: Mapping[str, Handler] = {
 }
 
 
+# Shown under an error that brings no example of its own: a correct line of that command.
+DEFAULT_EXAMPLES: Mapping[str, str] = {
+    "cap": "ex.cap_set",
+    "quickwin": "ex.qw_log",
+    "qw": "ex.qw_log",
+    "retex": "ex.retex",
+    "kpi": "ex.kpi",
+    "boussole": "ex.role",
+}
+
 QUICK_WIN_ERRORS = frozenset(
     {"error.bad_ref", "error.no_such_qw", "qw.log_missing", "qw.closed_already"}
 )
@@ -87,7 +97,11 @@ class Engine:
         name = word.lstrip("/")
 
         async def run(ctx: Context) -> Outcome:
-            messages = await self._dispatch(ctx, name, args)
+            try:
+                messages = await self._dispatch(ctx, name, args)
+            except UserError as error:
+                error.example = error.example or DEFAULT_EXAMPLES.get(name, "ex.help")
+                raise
             changed = any(not m.is_personal for m in messages)
             return Outcome(messages, changed=changed)
 

@@ -284,6 +284,8 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "retex qw=1 anonyme Les relances automatiques ont besoin d'un ton humain.",
         "retex qw=1 anonymous Automated reminders need a human tone.",
     ),
+    "ex.help": ("aide qw", "help qw"),
+    "ex.kpi": ("kpi", "kpi"),
     "ex.role": ("boussole role @marie manager", "boussole role @marie manager"),
     "ex.timezone": ("boussole fuseau Europe/Paris", "boussole timezone Europe/Paris"),
     "ex.locale": ("boussole langue en", "boussole language fr"),

@@ -123,3 +123,14 @@ def test_progress_is_zero_at_baseline_one_at_target(
     assert progress(base, target, target) == 1.0
     between = (base + target) / 2
     assert abs(progress(base, target, between) - 0.5) < 1e-9
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(line=grammar_like, who=st.sampled_from(["claire", "marie", "paul"]))
+async def test_every_error_shows_a_correct_example(chat: Chat, line: str, who: str) -> None:
+    reply = await chat.say(who, line)
+    for message in reply.messages:
+        if message.kind == "error":
+            assert "\nExemple : " in message.text, (line, message.text)
