@@ -24,7 +24,14 @@ def test_http_manifest_points_every_url_at_the_public_base() -> None:
 
     events_url = "https://boussole.example.com/slack/events"
     commands = manifest["features"]["slash_commands"]
-    assert [c["command"] for c in commands] == ["/cap", "/quickwin", "/retex", "/kpi", "/rituel", "/boussole"]
+    assert [c["command"] for c in commands] == [
+        "/cap",
+        "/quickwin",
+        "/retex",
+        "/kpi",
+        "/rituel",
+        "/boussole",
+    ]
     assert all(c["url"] == events_url and c["should_escape"] is True for c in commands)
     assert all(len(c["description"]) <= 100 for c in commands)
     settings = manifest["settings"]
