@@ -19,6 +19,7 @@ class Context:
     actor: Member
     now: datetime
     mentions: dict[str, str] = field(default_factory=dict)
+    channel: str = ""  # the conversation the request came from, as the platform names it
 
     @property
     def locale(self) -> Locale:

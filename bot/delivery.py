@@ -30,10 +30,14 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    """A send's outcome. `uncertain` (with RETRY): the connection dropped after the request
+    left, so the platform may have the message; look for it (`find_sent`) before resending."""
+
     status: DeliveryStatus
     platform_message_id: str = ""
     retry_after: float | None = None
     detail: str = ""
+    uncertain: bool = False
 
 
 class Messenger(Protocol):

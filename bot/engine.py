@@ -106,7 +106,12 @@ class Engine:
             return Outcome(messages, changed=changed)
 
         return await self._apply(
-            command.tenant, command.actor, command.request_key, command.mentions, run
+            command.tenant,
+            command.actor,
+            command.request_key,
+            command.mentions,
+            run,
+            channel=command.channel,
         )
 
     async def interact(self, interaction: Interaction) -> Reply:
@@ -122,7 +127,12 @@ class Engine:
             raise UserError("error.unknown_action")
 
         return await self._apply(
-            interaction.tenant, interaction.actor, interaction.request_key, {}, run
+            interaction.tenant,
+            interaction.actor,
+            interaction.request_key,
+            {},
+            run,
+            channel=interaction.channel,
         )
 
     async def open_form(self, tenant: TenantRef, actor: Actor, action: str, value: str) -> Form:
@@ -158,6 +168,8 @@ class Engine:
         request_key: str | None,
         mentions: Mapping[str, str],
         action: Callable[[Context], Awaitable[Outcome]],
+        *,
+        channel: str = "",
     ) -> Reply:
         """Run `action` in one transaction; bad input rolls everything back."""
         locale = self.default_locale
@@ -178,7 +190,7 @@ class Engine:
                 if request_key and not await repo.claim_request(tenant.id, request_key, now):
                     return Reply(duplicate=True, tenant_id=tenant.id)
                 member, welcomed = await self._member(repo, tenant, actor_ref)
-                ctx = Context(repo, tenant, member, now, dict(mentions))
+                ctx = Context(repo, tenant, member, now, dict(mentions), channel)
                 try:
                     outcome = await action(ctx)
                 except UserError as error:

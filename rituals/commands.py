@@ -21,6 +21,7 @@ from rituals.definitions import Ritual, ensure_defaults
 from rituals.grammar import fold, parse_schedule, parse_timezone
 from rituals.kinds import (
     DEFAULTS,
+    HERE_WORDS,
     KIND_WORDS,
     ROLE_WORDS,
     TEAM_WORDS,
@@ -105,9 +106,7 @@ class RitualCommand:
     async def work(self, ctx: Context) -> Work:
         """The ritual tables in the command's transaction, with the defaults made on first use."""
         work = sharing(ctx.repo)
-        channel = getattr(ctx, "channel", "") or self.config.default_channels.get(
-            ctx.tenant.platform, ""
-        )
+        channel = ctx.channel or self.config.default_channels.get(ctx.tenant.platform, "")
         await ensure_defaults(work.rituals, ctx.tenant, channel, ctx.now)
         return work
 
@@ -350,7 +349,10 @@ class RitualCommand:
     async def channel(self, ctx: Context, args: str) -> list[Message]:
         ctx.require_director("what.rituals")
         work = await self.work(ctx)
-        target = parse_target(args.strip()) if args.strip() else None
+        wanted = args.strip()
+        if fold(wanted) in HERE_WORDS or (not wanted and ctx.channel):
+            wanted = f"#{ctx.channel}" if ctx.channel else ""
+        target = parse_target(wanted) if wanted else None
         if target is None or target.kind is not TargetKind.CHANNEL or not target.value:
             raise UserError("ritual.missing_channel", example="ritual.ex.channel")
         old = await self.team_channel(work, ctx.tenant)

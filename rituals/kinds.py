@@ -113,3 +113,5 @@ ROLE_WORDS: dict[str, Role] = {
 
 TEAM_WORDS = frozenset({"equipe", "team", "canal", "channel"})
 """Words for the team channel as a target."""
+HERE_WORDS = frozenset({"ici", "here"})
+"""`rituel canal ici`: the channel the command is typed in (how Teams channels are chosen)."""

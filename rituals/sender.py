@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 MAX_ROUNDS = 50
 """Batches one `drain` claims at most, so a flood never keeps a tick running for ever."""
 MAX_BACKOFF = timedelta(hours=1)
+MAX_TENANTS_AT_ONCE = 32
+"""Tenants whose messages are sent concurrently within one batch."""
 
 
 @dataclass(slots=True)
@@ -59,9 +63,25 @@ class Sender:
             batch = await self.claim()
             if not batch:
                 break
-            for message, tenant in batch:
-                await self.deliver(message, tenant, report)
+            await self.deliver_by_tenant(batch, report)
         return report
+
+    async def deliver_by_tenant(
+        self, batch: list[tuple[ClaimedMessage, Tenant | None]], report: SendReport
+    ) -> None:
+        """Each tenant's rows in order, tenants side by side: one workspace waiting out a rate
+        limit never holds back the others."""
+        queues: dict[int, list[tuple[ClaimedMessage, Tenant | None]]] = defaultdict(list)
+        for message, tenant in batch:
+            queues[message.tenant_id].append((message, tenant))
+        slots = asyncio.Semaphore(MAX_TENANTS_AT_ONCE)
+
+        async def one_tenant(rows: list[tuple[ClaimedMessage, Tenant | None]]) -> None:
+            async with slots:
+                for message, tenant in rows:
+                    await self.deliver(message, tenant, report)
+
+        await asyncio.gather(*(one_tenant(rows) for rows in queues.values()))
 
     async def claim(self) -> list[tuple[ClaimedMessage, Tenant | None]]:
         """Lease a batch of due rows of the connected platforms (after cancelling the rows of
@@ -97,6 +117,10 @@ class Sender:
             if found is not None and found.status is DeliveryStatus.SENT:
                 await self.finish(message, found, report, reconciled=True)
                 return
+            if found is not None and found.status is DeliveryStatus.RETRY:
+                # The platform cannot say whether it has the message: ask again later.
+                await self.finish(message, replace(found, uncertain=True), report)
+                return
         try:
             delivery = await messenger.send(
                 tenant, target, codec.loads(message.payload), delivery_key=message.delivery_key
@@ -117,6 +141,7 @@ class Sender:
     ) -> None:
         now = self.clock.now()
         retry_at = None
+        uncertain = False
         if cancel:
             status = "cancelled"
         elif delivery.status is DeliveryStatus.SENT:
@@ -126,6 +151,8 @@ class Sender:
             backoff = self.config.retry_backoff * 2 ** (message.attempt - 1)
             wait = timedelta(seconds=delivery.retry_after) if delivery.retry_after else backoff
             retry_at = now + min(wait, MAX_BACKOFF)
+            # The platform may have it: the next attempt reconciles first, like a takeover.
+            uncertain = delivery.uncertain
         elif delivery.status is DeliveryStatus.BLOCKED:
             status = "blocked"
         else:
@@ -139,6 +166,7 @@ class Sender:
                 platform_message_id=delivery.platform_message_id,
                 detail=("reconciled " if reconciled else "") + delivery.detail,
                 retry_at=retry_at,
+                uncertain=uncertain,
             )
         if not recorded:
             logger.warning("lease on %s lost before its outcome was recorded", message.delivery_key)

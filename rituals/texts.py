@@ -237,8 +237,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Nothing to change: give a schedule or an option (target=, timezone=, holidays=).",
     ),
     "ritual.missing_channel": (
-        "Indiquez le canal : « rituel canal #général ».",
-        "Give the channel: “ritual channel #general”.",
+        "Indiquez le canal : « rituel canal #général », ou tapez « rituel canal ici » dans le "
+        "canal voulu.",
+        "Give the channel: “ritual channel #general”, or type “ritual channel here” in the "
+        "channel you want.",
     ),
     "ritual.nothing_to_skip": (
         "Le rituel #{number} est en pause : il n'y a pas de prochain passage à sauter.",

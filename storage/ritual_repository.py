@@ -510,8 +510,13 @@ class RitualRepository:
         platform_message_id: str = "",
         detail: str = "",
         retry_at: datetime | None = None,
+        uncertain: bool = False,
     ) -> bool:
-        """Record a send's outcome, only if `owner` still holds this attempt's lease."""
+        """Record a send's outcome, only if `owner` still holds this attempt's lease.
+
+        An `uncertain` retry stays "sending" with an expired-at-`retry_at` lease and no owner:
+        the next sender takes it over as reclaimed, so it looks for the message first.
+        """
         values: dict[str, Any] = {
             "status": status,
             "lease_owner": None,
@@ -522,6 +527,8 @@ class RitualRepository:
             values |= {"sent_at": now, "platform_message_id": platform_message_id}
         if status == "pending":
             values["available_at"] = retry_at or now
+            if uncertain:
+                values |= {"status": "sending", "lease_expires_at": retry_at or now}
         result = await self._session.execute(
             update(RitualOutboxRow)
             .where(

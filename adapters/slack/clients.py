@@ -72,6 +72,14 @@ class RateLimits:
             await self._sleep(left)
 
 
+class RateLimited(Exception):
+    """The workspace is rate-limited for longer than we are willing to wait in process."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
 class TeamRateLimitRetryHandler(AsyncRetryHandler):
     """On 429: record the workspace's Retry-After, then retry after it, if it is short enough."""
 
@@ -135,15 +143,21 @@ class SlackApiClient(AsyncWebClient):
 
 
 class TeamWebClient(SlackApiClient):
-    """An AsyncWebClient bound to one workspace: waits out that workspace's rate limits before
-    each call. No automatic retry on connection errors: a post may have landed (see messenger)."""
+    """An AsyncWebClient bound to one workspace: waits out that workspace's short rate limits
+    before each call, and raises RateLimited for long ones so no caller sleeps for minutes.
+    No automatic retry on connection errors: a post may have landed (see messenger)."""
 
-    def __init__(self, *, team_id: str, limits: RateLimits, **kwargs: Any) -> None:
+    def __init__(self, *, team_id: str, limits: RateLimits, max_wait: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.team_id = team_id
         self._limits = limits
+        self._max_wait = max_wait
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        """Wait out a short rate limit; refuse at once (RateLimited) when it is long."""
+        left = self._limits.remaining(self.team_id, api_method)
+        if left > self._max_wait:
+            raise RateLimited(left)
         await self._limits.wait(self.team_id, api_method)
         return await super().api_call(api_method, **kwargs)
 
@@ -174,6 +188,7 @@ class SlackClients:
             client = TeamWebClient(
                 team_id=team_id,
                 limits=self.limits,
+                max_wait=self.config.rate_limit_max_wait_seconds,
                 token=token,
                 base_url=self.config.api_base_url,
                 timeout=self.config.http_timeout_seconds,

@@ -32,7 +32,7 @@ def command_text(core_command: str, slack_text: str) -> tuple[str, dict[str, str
         return "@" + match.group(1)
 
     text = _USER.sub(user, slack_text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _CHANNEL.sub(lambda m: "#" + m.group(1), text)  # the id: Slack posts by id
     text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)).lstrip("@"), text)
     text = _LINK.sub(lambda m: m.group(1), text)
     text = html.unescape(text).strip()

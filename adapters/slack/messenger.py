@@ -10,7 +10,7 @@ from typing import Any, Final
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.clients import SlackClients, TeamWebClient, retry_after_seconds
+from adapters.slack.clients import RateLimited, SlackClients, TeamWebClient, retry_after_seconds
 from adapters.slack.render import SlackMessage, render_message
 from adapters.slack.tokens import BotTokens
 from bot.delivery import Delivery, DeliveryStatus, Target, TargetKind
@@ -107,15 +107,18 @@ class SlackMessenger:
                 key = part_key(delivery_key, index)
                 ts = already.get(key) or await self._post_once(client, channel, part, key)
                 if ts is None:
-                    return Delivery(DeliveryStatus.RETRY, detail="connection lost")
+                    return Delivery(DeliveryStatus.RETRY, detail="connection lost", uncertain=True)
                 first_id = first_id or f"{channel}:{ts}"
             return Delivery(DeliveryStatus.SENT, platform_message_id=first_id)
+        except RateLimited as error:
+            return Delivery(DeliveryStatus.RETRY, retry_after=error.retry_after, detail=str(error))
         except SlackApiError as error:
             outcome = classify(error)
             log.warning("Slack delivery %s for %s: %s", outcome.status, tenant.external_id, error)
             return outcome
         except _CONNECTION_ERRORS as error:
-            return Delivery(DeliveryStatus.RETRY, detail=f"connection lost: {error!r}")
+            detail = f"connection lost: {error!r}"
+            return Delivery(DeliveryStatus.RETRY, detail=detail, uncertain=True)
 
     async def find_sent(self, tenant: Tenant, target: Target, delivery_key: str) -> Delivery | None:
         """The post carrying `delivery_key`, None when positively absent, or a RETRY delivery
@@ -126,6 +129,8 @@ class SlackMessenger:
         try:
             channel = await self._channel(client, target)
             ts = (await self._sent_keys(client, channel)).get(delivery_key)
+        except RateLimited as error:
+            return Delivery(DeliveryStatus.RETRY, retry_after=error.retry_after, detail=str(error))
         except SlackApiError as error:
             outcome = classify(error)
             return outcome if outcome.status is DeliveryStatus.RETRY else None
@@ -165,8 +170,8 @@ class SlackMessenger:
                 log.warning("Slack post %s: connection lost (%r), reconciling", key, error)
                 try:
                     found = (await self._sent_keys(client, channel)).get(key)
-                except _CONNECTION_ERRORS:
-                    return None
+                except (*_CONNECTION_ERRORS, SlackApiError, RateLimited):
+                    return None  # unknown fate: the caller retries after reconciling
                 if found:
                     return found
                 if attempt == 1:

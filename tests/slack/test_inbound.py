@@ -20,7 +20,7 @@ from tests.slack.harness import load
             {"U123": "marie"},
         ),
         ("boussole", "role <@U123> manager", "boussole role @U123 manager", {}),
-        ("retex", "voir <#C42|général> <!here>", "retex voir #général @here", {}),
+        ("retex", "voir <#C42|général> <!here>", "retex voir #C42 @here", {}),
         (
             "retex",
             "lire <https://ex.fr/a?b=1&amp;c=2|ex.fr>",
