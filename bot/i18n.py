@@ -157,10 +157,16 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "L'échéance {due} est déjà passée : choisissez une date future.",
         "The due date {due} has passed: choose a future date.",
     ),
-    "qw.title_too_long": (
-        "Titre trop long : {count} caractères, {limit} au maximum.",
-        "Title too long: {count} characters, at most {limit}.",
+    "qw.field_too_long": (
+        "Champ « {name} » trop long : {count} caractères, {limit} au maximum.",
+        "Field “{name}” too long: {count} characters, at most {limit}.",
     ),
+    "qw.name.title": ("titre", "title"),
+    "qw.name.kpi": ("kpi", "kpi"),
+    "qw.name.unit": ("unité", "unit"),
+    "qw.name.baseline": ("base", "baseline"),
+    "qw.name.target": ("cible", "target"),
+    "qw.name.due": ("échéance", "due"),
     "qw.logged": (
         "📈 {author} a saisi {value} pour QW-{number} « {title} » : {progress} de "
         "l'objectif, {status}.",

@@ -88,7 +88,7 @@ def field_values(args: str) -> dict[str, str]:
 
 def check_length(value: str, limit: int, field: str) -> str:
     if len(value) > limit:
-        raise UserError("qw.title_too_long", count=len(value), limit=limit, field=field)
+        raise UserError("qw.field_too_long", name=field, count=len(value), limit=limit)
     return value
 
 
@@ -97,24 +97,12 @@ async def add(ctx: Context, args: str) -> list[Message]:
     values = field_values(args)
     missing = [f for f in REQUIRED if not values.get(f)]
     if missing:
-        names = (
-            ", ".join(missing)
-            if ctx.locale.value == "en"
-            else ", ".join(
-                {
-                    "title": "titre",
-                    "kpi": "kpi",
-                    "baseline": "base",
-                    "target": "cible",
-                    "due": "échéance",
-                }[f]
-                for f in missing
-            )
-        )
+        names = ", ".join(ctx.t(f"qw.name.{f}") for f in missing)
         raise UserError("qw.missing_fields", fields=names, example="ex.qw_add")
     baseline, baseline_unit = parse_number(values["baseline"])
     target, target_unit = parse_number(values["target"])
-    unit = check_length(values.get("unit") or baseline_unit or target_unit, MAX_UNIT, "unit")
+    unit = values.get("unit") or baseline_unit or target_unit
+    check_length(unit, MAX_UNIT, ctx.t("qw.name.unit"))
     if baseline == target:
         raise UserError("qw.same_baseline_target", value=formatting.number(target, ctx.locale))
     due = parse_date(values["due"])
@@ -123,8 +111,8 @@ async def add(ctx: Context, args: str) -> list[Message]:
     owner = await ctx.resolve_member(values["owner"]) if values.get("owner") else ctx.actor
     draft = QuickWinDraft(
         tenant_id=ctx.tenant.id,
-        title=check_length(values["title"].strip(), MAX_TITLE, "title"),
-        kpi=check_length(values["kpi"].strip(), MAX_KPI, "kpi"),
+        title=check_length(values["title"].strip(), MAX_TITLE, ctx.t("qw.name.title")),
+        kpi=check_length(values["kpi"].strip(), MAX_KPI, ctx.t("qw.name.kpi")),
         unit=unit.strip(),
         baseline=baseline,
         target=target,

@@ -55,6 +55,8 @@ async def test_add_validations_change_nothing(chat: Chat, clock: FakeClock) -> N
         'qw ajouter "T" kpi=K base=5 cible=6 échéance=2020-01-01': "déjà passée",
         'qw ajouter "T" kpi=K base=5 cible=6 échéance=31/02/2030': "n'est pas une date",
         'qw ajouter "T" kpi=K base=5 cible=6 échéance=2030-01-01 couleur=bleu': "Champ inconnu",
+        f'qw ajouter "{"T" * 151}" kpi=K base=5 cible=6 échéance=2030-01-01': "Champ « titre » trop long : 151",
+        'qw ajouter "T" base=5 cible=6': "Il manque : kpi, échéance",
     }
     for line, expected in cases.items():
         reply = await chat.say("claire", line)
