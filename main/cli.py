@@ -45,7 +45,7 @@ def run(argv: Sequence[str] | None = None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("alembic", "apscheduler"):
+    for noisy in ("alembic", "apscheduler", "microsoft_agents"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         sys.exit(asyncio.run(dispatch(args, settings)))

@@ -33,6 +33,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 POSTGRES_CONNECT_TIMEOUT_S = 10.0
 
+SQLITE_POOL_TIMEOUT_S = 60.0
+"""How long a request waits for the SQLite connection before failing (the queue, not a lock)."""
+
 Dialect = Literal["sqlite", "postgresql"]
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
@@ -175,7 +178,16 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
+    # One connection: SQLite has one writer at a time anyway, and writers then queue in the
+    # pool, in order, on the event loop, instead of spinning in SQLite's busy handler, which
+    # is unfair and fails with "database is locked" after busy_timeout under load.
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=SQLITE_POOL_TIMEOUT_S,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def configure_connection(dbapi_connection: Any, _record: Any) -> None:
