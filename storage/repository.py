@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -415,8 +415,10 @@ class SqlRepository:
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
         """Every active quick win with its latest `recent` measurements, in number order.
 
-        Two queries whatever the number of quick wins: the quick wins, then their latest
-        measurements ranked by a window function, with each quick win's total count.
+        Three queries whatever the number of quick wins and however long their history: the
+        quick wins; their counts (one GROUP BY, index-only); and their latest measurements,
+        one `ORDER BY measured_at DESC LIMIT recent` per quick win on the
+        (quick_win_id, measured_at) index, glued with UNION ALL.
         """
         quick_wins = (
             await self._session.scalars(self._quick_wins_query(tenant_id, active_only=True))
@@ -426,44 +428,31 @@ class SqlRepository:
         ids = [row.id for row in quick_wins]
         recent_by_id: dict[int, list[Measurement]] = {qw_id: [] for qw_id in ids}
         counts: dict[int, int] = dict.fromkeys(ids, 0)
-
-        if recent > 0:
-            ranked = (
-                select(
-                    MeasurementRow,
-                    func.row_number()
-                    .over(
-                        partition_by=MeasurementRow.quick_win_id,
-                        order_by=(MeasurementRow.measured_at.desc(), MeasurementRow.id.desc()),
-                    )
-                    .label("rank"),
-                    func.count().over(partition_by=MeasurementRow.quick_win_id).label("total"),
-                )
-                .where(
-                    MeasurementRow.tenant_id == tenant_id,
-                    MeasurementRow.quick_win_id.in_(ids),
-                )
+        result_counts = await self._session.execute(
+            select(MeasurementRow.quick_win_id, func.count())
+            .where(MeasurementRow.tenant_id == tenant_id, MeasurementRow.quick_win_id.in_(ids))
+            .group_by(MeasurementRow.quick_win_id)
+        )
+        counts.update({qw_id: int(n) for qw_id, n in result_counts.all()})
+        with_history = [qw_id for qw_id in ids if counts[qw_id]]
+        if recent > 0 and with_history:
+            latest_each = [
+                select(MeasurementRow)
+                .where(MeasurementRow.tenant_id == tenant_id, MeasurementRow.quick_win_id == qw_id)
+                .order_by(MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
+                .limit(recent)
                 .subquery()
-            )
-            measurement = aliased(MeasurementRow, ranked)
-            result = await self._session.execute(
-                select(measurement, ranked.c.total)
-                .where(ranked.c.rank <= recent)
-                .order_by(ranked.c.quick_win_id, ranked.c.rank.desc())
-            )
-            for row, total in result.all():
-                recent_by_id[row.quick_win_id].append(_measurement(row))
-                counts[row.quick_win_id] = int(total)
-        else:
-            result_counts = await self._session.execute(
-                select(MeasurementRow.quick_win_id, func.count())
-                .where(
-                    MeasurementRow.tenant_id == tenant_id,
-                    MeasurementRow.quick_win_id.in_(ids),
+                for qw_id in with_history
+            ]
+            latest = union_all(*(select(*part.c) for part in latest_each)).subquery()
+            measurement = aliased(MeasurementRow, latest)
+            rows = await self._session.scalars(
+                select(measurement).order_by(
+                    latest.c.quick_win_id, latest.c.measured_at, latest.c.id
                 )
-                .group_by(MeasurementRow.quick_win_id)
             )
-            counts.update({qw_id: int(n) for qw_id, n in result_counts.all()})
+            for row in rows.all():
+                recent_by_id[row.quick_win_id].append(_measurement(row))
 
         return [
             QuickWinSnapshot(
