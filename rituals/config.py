@@ -24,7 +24,7 @@ class RitualConfig:
     heartbeat: timedelta = timedelta(seconds=15)
     """How often the clock renews its lease, drains the outbox and re-reads the rituals."""
 
-    batch_size: int = 20
+    batch_size: int = 400
     max_attempts: int = 8
     retry_backoff: timedelta = timedelta(seconds=30)
     max_per_channel: int = 8

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 MAX_ROUNDS = 50
 """Batches one `drain` claims at most, so a flood never keeps a tick running for ever."""
 MAX_BACKOFF = timedelta(hours=1)
-MAX_TENANTS_AT_ONCE = 32
+MAX_TENANTS_AT_ONCE = 128
 """Tenants whose messages are sent concurrently within one batch."""
 
 
