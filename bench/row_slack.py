@@ -3,7 +3,6 @@ Slack Web API) against a bare slack-bolt AsyncApp that only acks, alternating ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import slack_requests as sr
@@ -12,14 +11,18 @@ from bench.fake_slack import FakeSlack
 from bench.load import LoadResult, client_session, run_load
 from bench.options import Options
 from bench.procs import PYTHON, ServerProcess, base_env, free_port, workdir
-from bench.report import Line, ratio_at_least, ratio_at_most, value_at_least
-from bench.stats import median, rate
+from bench.report import Line
+from bench.runs import LoadRow, Runs, load_lines
+from bench.stats import rate
 
 SLACK_ACK_SECONDS = 3.0
 EVENTS_PATH = "/slack/events"
 SEED_COMMAND = (
     'ajouter "Relance factures" kpi=délai unité=jours base=52 cible=10 échéance=2030-12-31'
 )
+
+
+SLACK = LoadRow("1", "acked within 3 s", "p99 ack", "completed/s (bare: acks/s)", 0.5)
 
 
 def slack_env(fake: FakeSlack) -> dict[str, str]:
@@ -39,22 +42,6 @@ def bare_slack(tmp: Path, fake: FakeSlack) -> ServerProcess:
     )
     argv = [PYTHON, "-m", "bench.bare_server", "--port", str(port), "--slack"]
     return ServerProcess("bare-slack", argv, env, port=port, workdir=tmp)
-
-
-@dataclass
-class Runs:
-    """Per-round figures of one app at one concurrency."""
-
-    p99: list[float] = field(default_factory=list)
-    rates: list[float] = field(default_factory=list)
-    within: int = 0
-    total: int = 0
-    completed: int = 0
-    cpu: float = 0.0
-    """Server CPU seconds over all rounds."""
-
-    def share_within(self) -> float:
-        return 100.0 * self.within / self.total if self.total else 0.0
 
 
 async def seed(server: ServerProcess, fake: FakeSlack, options: Options) -> None:
@@ -156,7 +143,7 @@ async def run(options: Options) -> list[Line]:
                         runs.rates.append(per_second)
                         runs.within += result.count_within(SLACK_ACK_SECONDS)
                         runs.total += result.total
-                        runs.completed += done
+                        runs.done += done
                 lines += slack_lines(concurrency, ours, theirs, note)
             return lines
         finally:
@@ -167,37 +154,8 @@ async def run(options: Options) -> list[Line]:
 
 
 def slack_lines(concurrency: int, ours: Runs, theirs: Runs, note: str) -> list[Line]:
-    name = f"Slack ack, c={concurrency}"
-    return [
-        Line(
-            "1",
-            name,
-            "acked within 3 s",
-            "%",
-            value=ours.share_within(),
-            baseline=theirs.share_within(),
-            target=value_at_least(100.0, "%"),
-            note=note,
-        ),
-        Line(
-            "1",
-            name,
-            "p99 ack",
-            "ms",
-            value=1000 * median(ours.p99),
-            baseline=1000 * median(theirs.p99),
-            target=ratio_at_most(2.0),
-        ),
-        Line(
-            "1",
-            name,
-            "completed/s (bare: acks/s)",
-            "/s",
-            value=median(ours.rates),
-            baseline=median(theirs.rates),
-            target=ratio_at_least(0.5),
-            note=f"{ours.completed}/{ours.total} commands stored and replied to; server CPU "
-            f"{1000 * ours.cpu / max(ours.total, 1):.1f} ms per command "
-            f"(bare: {1000 * theirs.cpu / max(theirs.total, 1):.2f} ms per ack)",
-        ),
-    ]
+    rate_note = (
+        f"{ours.done}/{ours.total} commands stored and replied to; server CPU "
+        f"{ours.cpu_ms_each():.1f} ms per command (bare: {theirs.cpu_ms_each():.2f} ms per ack)"
+    )
+    return load_lines(SLACK, f"Slack ack, c={concurrency}", ours, theirs, note, rate_note)

@@ -3,7 +3,6 @@ Bot Connector) against a bare Agents SDK echo bot (CloudAdapter, the SDK's JWT c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import teams_requests as tr
@@ -11,13 +10,16 @@ from bench.boussole_proc import start_boussole
 from bench.load import LoadResult, client_session, run_load
 from bench.options import Options
 from bench.procs import PYTHON, ServerProcess, base_env, free_port, workdir
-from bench.report import Line, ratio_at_least, ratio_at_most, value_at_least
-from bench.stats import median
+from bench.report import Line
+from bench.runs import LoadRow, Runs, load_lines
 from tests.fakes.identity import JWKS_PATH, FakeIdentity
 from tests.fakes.teams_connector import FakeTeamsConnector
 
 TEAMS_TURN_SECONDS = 15.0
 MESSAGES_PATH = "/api/messages"
+
+
+TEAMS = LoadRow("2", "turns within 15 s", "p99 turn", "turns/s", 0.7)
 
 
 def teams_env(identity: FakeIdentity) -> tuple[dict[str, str], tuple[str, ...], str]:
@@ -51,19 +53,6 @@ def bare_teams(tmp: Path, identity: FakeIdentity) -> ServerProcess:
     )
     argv = [PYTHON, "-m", "bench.bare_server", "--port", str(port), "--teams"]
     return ServerProcess("bare-teams", argv, env, port=port, workdir=tmp)
-
-
-@dataclass
-class Runs:
-    p99: list[float] = field(default_factory=list)
-    rates: list[float] = field(default_factory=list)
-    within: int = 0
-    total: int = 0
-    replies: int = 0
-    cpu: float = 0.0
-
-    def share_within(self) -> float:
-        return 100.0 * self.within / self.total if self.total else 0.0
 
 
 async def seed(
@@ -141,7 +130,7 @@ async def run(options: Options) -> list[Line]:
                     runs.rates.append(result.answer_rate())
                     runs.within += result.count_within(TEAMS_TURN_SECONDS)
                     runs.total += result.total
-                    runs.replies += replies
+                    runs.done += replies
             notes = "; ".join(n for n in (note, launch_note) if n)
             return teams_lines(options.teams_concurrency, ours, theirs, notes)
         finally:
@@ -153,38 +142,9 @@ async def run(options: Options) -> list[Line]:
 
 
 def teams_lines(concurrency: int, ours: Runs, theirs: Runs, note: str) -> list[Line]:
-    name = f"Teams turn, c={concurrency}"
-    return [
-        Line(
-            "2",
-            name,
-            "turns within 15 s",
-            "%",
-            value=ours.share_within(),
-            baseline=theirs.share_within(),
-            target=value_at_least(100.0, "%"),
-            note=note,
-        ),
-        Line(
-            "2",
-            name,
-            "p99 turn",
-            "ms",
-            value=1000 * median(ours.p99),
-            baseline=1000 * median(theirs.p99),
-            target=ratio_at_most(2.0),
-        ),
-        Line(
-            "2",
-            name,
-            "turns/s",
-            "/s",
-            value=median(ours.rates),
-            baseline=median(theirs.rates),
-            target=ratio_at_least(0.7),
-            note=f"replies received by the fake connector: Boussole {ours.replies}/{ours.total}, "
-            f"echo bot {theirs.replies}/{theirs.total}; server CPU per turn "
-            f"{1000 * ours.cpu / max(ours.total, 1):.1f} ms "
-            f"(echo bot: {1000 * theirs.cpu / max(theirs.total, 1):.1f} ms)",
-        ),
-    ]
+    rate_note = (
+        f"replies received by the fake connector: Boussole {ours.done}/{ours.total}, "
+        f"echo bot {theirs.done}/{theirs.total}; server CPU per turn "
+        f"{ours.cpu_ms_each():.1f} ms (echo bot: {theirs.cpu_ms_each():.1f} ms)"
+    )
+    return load_lines(TEAMS, f"Teams turn, c={concurrency}", ours, theirs, note, rate_note)
