@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import actions
+from bot.requests import Actor
 from tests.support.chat import Chat, buttons_of, is_error
 from tests.support.clock import FakeClock
 
@@ -101,7 +102,9 @@ async def test_log_result_form_and_field_errors(chat: Chat, clock: FakeClock) ->
     await chat.say("claire", add_line(clock))
     listing = (await chat.say("marie", "qw liste")).messages[-1]
     assert buttons_of(listing)[0].action == actions.LOG_RESULT
-    form = await chat.engine.open_form(chat.tenant, _actor("marie"), actions.LOG_RESULT, "1")
+    form = await chat.engine.open_form(
+        chat.tenant, Actor("marie", "Marie"), actions.LOG_RESULT, "1"
+    )
     assert [i.name for i in form.inputs] == ["quickwin", "value", "note"]
     bad = await chat.click("marie", actions.SUBMIT_RESULT, form={"quickwin": "1", "value": "x"})
     assert set(bad.field_errors) == {"value"}
@@ -114,9 +117,3 @@ async def test_log_result_form_and_field_errors(chat: Chat, clock: FakeClock) ->
     )
     assert not ok.field_errors and "47,5 jours" in ok.public[0].text
     assert "mi-parcours" in await chat.text("claire", "qw voir 1")
-
-
-def _actor(name: str):  # type: ignore[no-untyped-def]
-    from bot.requests import Actor
-
-    return Actor(name, name.title())
