@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.commands.base import Handler, dispatch
@@ -65,12 +66,26 @@ def valid_timezone(name: str) -> str | None:
     """The IANA name as spelled in the database, accepting any letter case."""
     if not name or name.startswith(("/", ".")) or ".." in name:
         return None
+    titled = "/".join(
+        "_".join(w[:1].upper() + w[1:].lower() for w in p.split("_")) for p in name.split("/")
+    )
+    for candidate in (name, titled):
+        if _loads(candidate):
+            return candidate
+    return _zones_by_lower_name().get(name.lower())  # rare spellings: one scan per process
+
+
+def _loads(name: str) -> bool:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        lowered = {zone.lower(): zone for zone in available_timezones()}
-        return lowered.get(name.lower())
-    return name
+        return False
+    return True
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
 
 
 async def set_timezone(ctx: Context, args: str) -> list[Message]:
