@@ -20,7 +20,7 @@ from main.rituals_app import RitualRuntime
 from main.settings import Settings
 from main.slack_settings import SlackSettings
 from main.teams_settings import TeamsSettings
-from storage.database import Database, head_revisions
+from storage.database import Database, migration_heads
 
 log = logging.getLogger("boussole")
 
@@ -125,12 +125,16 @@ def build_web_app(database: Database, platforms: Platforms) -> web.Application:
 
 
 async def prepare_database(settings: Settings) -> Database:
-    """Open the database; the embedded SQLite default migrates itself, PostgreSQL must be current."""
+    """Open the database; the embedded SQLite default migrates itself, PostgreSQL must be current.
+
+    Both compare `alembic_version` with the heads of the migration files first: Alembic is
+    imported only when the SQLite file has to be migrated."""
     database = Database.from_url(settings.database_url)
     if database.dialect == "sqlite":
-        await database.upgrade()
+        if await database.upgrade_if_behind():
+            log.info("database migrated to %s", ", ".join(migration_heads()))
         return database
-    current, heads = set(await database.current_revisions()), set(await head_revisions())
+    current, heads = set(await database.current_revisions()), set(migration_heads())
     if current != heads:
         await database.dispose()
         raise SystemExit(

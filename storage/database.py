@@ -1,17 +1,20 @@
-"""The database: async engine from a URL (SQLite or PostgreSQL), transactions, Alembic migrations."""
+"""The database: async engine from a URL (SQLite or PostgreSQL), transactions, Alembic migrations.
+
+Alembic (and its Mako templates) is imported only to migrate or to read the script directory: a
+start-up finds the schema current by comparing the `alembic_version` rows with the heads read
+from the migration files (`migration_heads`), and loads Alembic only when they differ."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from alembic import command
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,7 +23,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.migrations import alembic_config
 from storage.repository import SqlRepository
 
 if TYPE_CHECKING:
@@ -37,6 +39,12 @@ SQLITE_POOL_TIMEOUT_S = 60.0
 """How long a request waits for the SQLite connection before failing (the queue, not a lock)."""
 
 Dialect = Literal["sqlite", "postgresql"]
+
+MIGRATION_VERSIONS_DIR = Path(__file__).resolve().parent / "migrations" / "versions"
+"""Alembic's `versions` folder (storage/migrations/versions), one file per revision."""
+
+VERSION_TABLE = "alembic_version"
+"""Where Alembic records the revisions a database is at (one row per branch head)."""
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
 _POSTGRES_DRIVERS = {
@@ -108,19 +116,33 @@ class Database:
 
     async def upgrade(self, revision: str = "heads") -> None:
         """Apply the migrations up to `revision` (every branch head by default)."""
+        from alembic import command
+
         await self._migrate(lambda config: command.upgrade(config, revision))
+
+    async def upgrade_if_behind(self) -> bool:
+        """Migrate to the heads unless the database is already exactly there (True if it ran).
+
+        The check reads `alembic_version` and the migration files without importing Alembic,
+        so a start on a current schema does not pay for it."""
+        if set(await self.current_revisions()) == set(migration_heads()):
+            return False
+        await self.upgrade()
+        return True
 
     async def downgrade(self, revision: str) -> None:
         """Revert the migrations down to `revision` ("base" removes every table)."""
+        from alembic import command
+
         await self._migrate(lambda config: command.downgrade(config, revision))
 
     async def current_revisions(self) -> tuple[str, ...]:
-        """The revisions the database is at (one per branch), sorted; () when never migrated."""
+        """The revisions the database is at (one per branch), sorted; () when never migrated.
+
+        Read from the `alembic_version` table directly, as Alembic's `get_current_heads` does
+        (same table, same schema resolution), without importing Alembic."""
         async with self.engine.connect() as connection:
-            heads = await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_heads()
-            )
-        return tuple(sorted(heads))
+            return await connection.run_sync(_stored_revisions)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -135,15 +157,69 @@ class Database:
 
 
 async def head_revisions() -> tuple[str, ...]:
-    """The head revisions of the migration scripts, sorted (read in a worker thread)."""
+    """The head revisions of the migration scripts as Alembic's `ScriptDirectory` reports them,
+    sorted (read in a worker thread; imports Alembic). `migration_heads` is the light twin."""
 
     def read() -> tuple[str, ...]:
+        from alembic.script import ScriptDirectory
+
+        from storage.migrations import alembic_config
+
         return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
 
     return await asyncio.to_thread(read)
 
 
+@functools.cache
+def migration_heads(versions_dir: Path = MIGRATION_VERSIONS_DIR) -> tuple[str, ...]:
+    """The head revisions, sorted, read from the migration files without importing Alembic:
+    every `revision` that no file names as its `down_revision`. Only the module-level literal
+    assignments are parsed (no code runs); a test checks the result against `head_revisions`."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(versions_dir.glob("*.py")):
+        if path.name.startswith(("__init__", ".#")):
+            continue
+        values = _literal_assignments(path, ("revision", "down_revision"))
+        revision = values.get("revision")
+        if not isinstance(revision, str):
+            raise RuntimeError(f"{path}: no literal `revision = '...'` at module level")
+        revisions.add(revision)
+        down = values.get("down_revision")
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, list | tuple):
+            parents.update(str(item) for item in down)
+        elif down is not None:
+            raise RuntimeError(f"{path}: `down_revision` is not a literal string, tuple or None")
+    return tuple(sorted(revisions - parents))
+
+
+def _literal_assignments(path: Path, names: tuple[str, ...]) -> dict[str, object]:
+    """The literal values assigned to `names` at the top level of a Python file."""
+    found: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names:
+            found[target.id] = ast.literal_eval(value)
+    return found
+
+
+def _stored_revisions(connection: Connection) -> tuple[str, ...]:
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return ()
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+    return tuple(sorted(str(row) for row in rows))
+
+
 def _migrate_in_transaction(connection: Connection, action: Callable[[Config], object]) -> None:
+    from storage.migrations import alembic_config
+
     with connection.begin():
         action(alembic_config(connection))
 
@@ -153,6 +229,8 @@ def _migrate_sqlite(connection: Connection, action: Callable[[Config], object]) 
 
     The pragma only works outside a transaction, so it is set on the raw connection first.
     """
+    from storage.migrations import alembic_config
+
     raw = connection.connection.dbapi_connection
     _execute_raw(raw, "PRAGMA foreign_keys = OFF")
     try:

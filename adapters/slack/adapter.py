@@ -1,23 +1,23 @@
 """`SlackAdapter`: wires the Bolt app, its listeners, the HTTP routes, Socket Mode and the
-messenger for the composition root."""
+messenger for the composition root.
+
+Socket Mode's handler is imported only when it connects (SLACK_APP_TOKEN), and the OAuth flow
+with slack_sdk's SQLAlchemy stores only for multi-workspace installs (`adapters.slack.oauth`)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 
-from adapters.slack import oauth
 from adapters.slack.clients import SlackApiClient, SlackClients
-from adapters.slack.config import SlackConfig
+from adapters.slack.config import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, SlackConfig
 from adapters.slack.handlers import SlackHandlers
 from adapters.slack.http import SlackHttp
-from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.responder import Responder
 from adapters.slack.tasks import BackgroundTasks
@@ -29,6 +29,9 @@ from bot.i18n import translate
 from bot.model import Locale
 from bot.ports import Clock
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,9 @@ class SlackAdapter:
         database: Database,
         clock: Clock | None = None,
         *,
-        authorization_url: str = oauth.AUTHORIZE_URL,
+        authorization_url: str | None = None,
     ) -> None:
+        """`authorization_url`: where /slack/install sends the user (Slack's by default)."""
         self.config = config
         self.engine = engine
         self.database = database
@@ -71,6 +75,8 @@ class SlackAdapter:
         self.installation_store = None
         rotator = None
         if config.multi_workspace:
+            from adapters.slack import oauth
+
             self.installation_store = oauth.installation_store(config, database.engine)
             states = oauth.state_store(config, database.engine)
             app_options["oauth_settings"] = oauth.oauth_settings(
@@ -78,7 +84,7 @@ class SlackAdapter:
                 self.installation_store,
                 states,
                 self.set_active,
-                authorization_url=authorization_url,
+                authorization_url=authorization_url or oauth.AUTHORIZE_URL,
             )
             app_options["authorize"] = AsyncInstallationStoreAuthorize(
                 logger=log,
@@ -126,8 +132,8 @@ class SlackAdapter:
         /slack/oauth_redirect when installing into many workspaces; a cleanup hook."""
         web_app.router.add_post(EVENTS_PATH, self.http.events)
         if self.config.multi_workspace:
-            web_app.router.add_get(oauth.INSTALL_PATH, self.http.install)
-            web_app.router.add_get(oauth.REDIRECT_PATH, self.http.oauth_redirect)
+            web_app.router.add_get(INSTALL_PATH, self.http.install)
+            web_app.router.add_get(REDIRECT_PATH, self.http.oauth_redirect)
         web_app.on_cleanup.append(self._on_cleanup)
 
     async def _on_cleanup(self, _web_app: web.Application) -> None:
@@ -138,6 +144,8 @@ class SlackAdapter:
         if not self.config.app_token:
             raise RuntimeError("Socket Mode needs SLACK_APP_TOKEN")
         if self._socket_mode is None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
             self._socket_mode = AsyncSocketModeHandler(
                 self.app, self.config.app_token, web_client=self.api_client
             )

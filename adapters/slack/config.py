@@ -8,6 +8,11 @@ from types import MappingProxyType
 
 SLACK_API_BASE_URL = "https://slack.com/api/"
 
+#: The HTTP routes Boussole serves for Slack (the manifest and the OAuth flow name them too).
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
 #: Core command names, as the core's grammar knows them.
 CORE_COMMANDS: tuple[str, ...] = ("cap", "quickwin", "retex", "kpi", "rituel", "boussole")
 
