@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -16,7 +17,9 @@ from adapters.teams.config import (
 
 class TeamsSettings(BaseSettings):
     """TEAMS_APP_ID, TEAMS_APP_PASSWORD (no defaults: secrets), TEAMS_TENANT_ID,
-    TEAMS_INSECURE_LOCAL_DEV, TEAMS_ALLOWED_SERVICE_HOSTS (comma-separated)."""
+    TEAMS_INSECURE_LOCAL_DEV, TEAMS_ALLOWED_SERVICE_HOSTS (comma-separated), and overrides of
+    Microsoft's endpoints: TEAMS_OPENID_METADATA_URL, TEAMS_TOKEN_URL (bot tokens by a plain
+    OAuth2 client-credentials request instead of MSAL; unset: MSAL and Microsoft's endpoint)."""
 
     model_config = SettingsConfigDict(env_prefix="TEAMS_", extra="ignore")
 
@@ -26,6 +29,7 @@ class TeamsSettings(BaseSettings):
     insecure_local_dev: bool = False
     allowed_service_hosts: Annotated[tuple[str, ...], NoDecode] = DEFAULT_SERVICE_HOSTS
     openid_metadata_url: str = BOT_FRAMEWORK_OPENID_METADATA_URL
+    token_url: str | None = None
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("allowed_service_hosts", mode="before")
@@ -34,6 +38,20 @@ class TeamsSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(host.strip() for host in value.split(",") if host.strip())
         return value
+
+    @field_validator("token_url", mode="after")
+    @classmethod
+    def _check_token_url(cls, value: str | None) -> str | None:
+        url = (value or "").strip()
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"TEAMS_TOKEN_URL must be an http:// or https:// URL (the OAuth2 token "
+                f"endpoint), not {url!r}"
+            )
+        return url
 
     def _credentials(self) -> tuple[str, str]:
         app_id = (self.app_id or "").strip()
@@ -68,5 +86,6 @@ class TeamsSettings(BaseSettings):
             insecure_local_dev=self.insecure_local_dev and not (app_id and password),
             allowed_service_hosts=self.allowed_service_hosts,
             openid_metadata_url=self.openid_metadata_url,
+            token_url=self.token_url or "",
             http_timeout_seconds=self.http_timeout_seconds,
         )

@@ -102,6 +102,20 @@ async def test_insecure_teams_is_refused_off_loopback(tmp_path: Path) -> None:
     assert "TEAMS_INSECURE_LOCAL_DEV" in err.decode()
 
 
+async def test_a_token_url_that_is_not_http_is_refused(tmp_path: Path) -> None:
+    env = server_env(tmp_path, free_port(), TEAMS_TOKEN_URL="login.example.com/token")
+    process = await asyncio.create_subprocess_exec(
+        str(BOUSSOLE),
+        "web",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert "TEAMS_TOKEN_URL must be an http:// or https:// URL" in err.decode()
+
+
 async def test_serve_without_credentials_says_why_platforms_are_off(tmp_path: Path) -> None:
     port = free_port()
     env = {

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from adapters.teams import TeamsConfig, TeamsConfigError, build_package, check_bind_host
 from adapters.teams.package import COMMANDS, MAX_COMMAND_DESCRIPTION, MAX_COMMAND_TITLE
@@ -154,3 +155,27 @@ def test_settings_local_development_without_credentials(monkeypatch: pytest.Monk
     assert config is not None and not config.authenticated
     with pytest.raises(TeamsConfigError):
         check_bind_host(config, "0.0.0.0")
+
+
+def test_token_url_setting_reaches_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
+    monkeypatch.setenv("TEAMS_APP_PASSWORD", "s3cret")
+    monkeypatch.delenv("TEAMS_TOKEN_URL", raising=False)
+    config = TeamsSettings().to_config()
+    assert config is not None and config.token_url == ""  # MSAL, Microsoft's endpoint
+
+    monkeypatch.setenv("TEAMS_TOKEN_URL", " http://127.0.0.1:8123/oauth2/v2.0/token ")
+    config = TeamsSettings().to_config()
+    assert config is not None and config.token_url == "http://127.0.0.1:8123/oauth2/v2.0/token"
+
+    monkeypatch.setenv("TEAMS_TOKEN_URL", "")
+    assert TeamsSettings().token_url is None
+
+
+@pytest.mark.parametrize(
+    "url", ["login.example.com/token", "ftp://login.example.com/token", "https://", "token"]
+)
+def test_token_url_must_be_http_or_https(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("TEAMS_TOKEN_URL", url)
+    with pytest.raises(ValidationError, match="TEAMS_TOKEN_URL must be an http:// or https://"):
+        TeamsSettings()
