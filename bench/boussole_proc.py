@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from bench.procs import PYTHON, ServerProcess, base_env, free_port
@@ -14,14 +13,12 @@ SCHEDULER_STARTED = "scheduler started"
 SCHEDULER_WAIT_SECONDS = 10.0
 
 
-def boussole(
-    name: str, tmp: Path, env: dict[str, str], *, mode: str = "serve", launcher: Sequence[str] = ()
-) -> ServerProcess:
-    """`python -m main <mode>` (or `launcher` + mode) with `env` on top of a clean environment."""
+def boussole(name: str, tmp: Path, env: dict[str, str], *, mode: str = "serve") -> ServerProcess:
+    """`python -m main <mode>` (the `boussole` command) with `env` on top of a clean environment."""
     port = free_port()
     full_env = base_env(PORT=str(port), **env)
     full_env.setdefault("DATABASE_URL", f"sqlite:///{tmp / (name + '.db')}")
-    argv = [*(launcher or (PYTHON, "-m", "main")), mode]
+    argv = [PYTHON, "-m", "main", mode]
     return ServerProcess(name, argv, full_env, port=port, workdir=tmp)
 
 
@@ -38,11 +35,9 @@ async def scheduler_state(server: ServerProcess) -> str:
     return "`boussole serve` did not log that its scheduler started"
 
 
-async def start_boussole(
-    name: str, tmp: Path, env: dict[str, str], *, launcher: Sequence[str] = ()
-) -> tuple[ServerProcess, str]:
+async def start_boussole(name: str, tmp: Path, env: dict[str, str]) -> tuple[ServerProcess, str]:
     """A ready Boussole server, and a note when it had to run as `web` (no scheduler)."""
-    server = boussole(name, tmp, env, mode="serve", launcher=launcher).start()
+    server = boussole(name, tmp, env, mode="serve").start()
     try:
         await server.wait_ready()
         problem = await scheduler_state(server)
@@ -51,6 +46,6 @@ async def start_boussole(
     if not problem:
         return server, ""
     await server.stop()
-    server = boussole(name, tmp, env, mode="web", launcher=launcher).start()
+    server = boussole(name, tmp, env, mode="web").start()
     await server.wait_ready()
     return server, f"{problem}: measured `boussole web` (no scheduler)"

@@ -22,25 +22,15 @@ MESSAGES_PATH = "/api/messages"
 TEAMS = LoadRow("2", "turns within 15 s", "p99 turn", "turns/s", 0.7)
 
 
-def teams_env(identity: FakeIdentity) -> tuple[dict[str, str], tuple[str, ...], str]:
-    """Boussole's TEAMS_* environment, the launcher to use, and a note about it."""
-    from main.teams_settings import TeamsSettings
-
-    env = {
+def teams_env(identity: FakeIdentity) -> dict[str, str]:
+    """Boussole's TEAMS_* environment: the local identity provider's keys and token endpoint."""
+    return {
         "TEAMS_APP_ID": tr.APP_ID,
         "TEAMS_APP_PASSWORD": tr.APP_PASSWORD,
         "TEAMS_ALLOWED_SERVICE_HOSTS": "127.0.0.1",
         "TEAMS_OPENID_METADATA_URL": identity.metadata_url,
+        "TEAMS_TOKEN_URL": identity.token_url,
     }
-    if "token_url" in TeamsSettings.model_fields:
-        env["TEAMS_TOKEN_URL"] = identity.token_url
-        return env, (), ""
-    env["BENCH_TEAMS_TOKEN_URL"] = identity.token_url
-    note = (
-        "TeamsSettings has no token URL setting: run through bench/boussole_launcher.py, "
-        "`boussole` with TeamsConfig.token_url set to the local token endpoint"
-    )
-    return env, (PYTHON, "-m", "bench.boussole_launcher"), note
 
 
 def bare_teams(tmp: Path, identity: FakeIdentity) -> ServerProcess:
@@ -111,8 +101,7 @@ async def run(options: Options) -> list[Line]:
         bare = bare_teams(tmp, identity).start()
         boussole: ServerProcess | None = None
         try:
-            env, launcher, launch_note = teams_env(identity)
-            boussole, note = await start_boussole("boussole-teams", tmp, env, launcher=launcher)
+            boussole, note = await start_boussole("boussole-teams", tmp, teams_env(identity))
             await bare.wait_ready()
             token = identity.token(app_id=tr.APP_ID, service_url=connector.service_url)
             await seed(boussole, token, connector, options)
@@ -131,8 +120,7 @@ async def run(options: Options) -> list[Line]:
                     runs.within += result.count_within(TEAMS_TURN_SECONDS)
                     runs.total += result.total
                     runs.done += replies
-            notes = "; ".join(n for n in (note, launch_note) if n)
-            return teams_lines(options.teams_concurrency, ours, theirs, notes)
+            return teams_lines(options.teams_concurrency, ours, theirs, note)
         finally:
             await bare.stop()
             if boussole is not None:
