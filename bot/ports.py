@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from bot.kpi_snapshot import KpiSnapshot
 from bot.model import (
     CapAck,
     CapVersion,
@@ -129,6 +130,19 @@ class Repository(Protocol):
         self, tenant_id: int, since: datetime
     ) -> list[tuple[str, datetime]]:
         """(ritual kind, scheduled time) of occurrences recorded as missed since `since`."""
+        ...
+
+    # read model of the KPI summary
+    async def kpi_snapshot(
+        self, tenant_id: int, *, recent: int, since: datetime, highlights: int
+    ) -> KpiSnapshot:
+        """Everything the KPI summary shows, in one or a few statements.
+
+        The current cap with how many managers acknowledged it, every active quick win with
+        its latest `recent` measurements and its count (in number order), the retex since
+        `since` (count, and the newest `highlights` with their authors' names), and the
+        ritual occurrences missed since `since` (named as `missed_occurrences` names them).
+        """
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot import formatting
@@ -32,7 +33,7 @@ async def member_names(repo: Repository, tenant_id: int) -> dict[int, str]:
     return {m.id: m.display_name for m in await repo.list_members(tenant_id)}
 
 
-def retex_line(tenant: Tenant, retex: Retex, names: dict[int, str], link: str = "") -> str:
+def retex_line(tenant: Tenant, retex: Retex, names: Mapping[int, str], link: str = "") -> str:
     locale = tenant.locale
     author = (
         translate(locale, "retex.anonymous")
@@ -57,23 +58,26 @@ async def kpi_summary(repo: Repository, tenant: Tenant, now: datetime) -> Messag
     blocks: list[Block] = [Heading(title)]
     lines: list[str] = [title]
 
-    cap = await repo.current_cap(tenant.id)
+    since = now - RETEX_WINDOW
+    kpis = await repo.kpi_snapshot(
+        tenant.id, recent=RECENT_MEASUREMENTS, since=since, highlights=RETEX_HIGHLIGHTS
+    )
+    cap = kpis.cap
     if cap is None:
         cap_line = translate(locale, "kpi.no_cap")
     else:
-        acked, pending = await cap_readers(repo, tenant.id, cap)
         cap_line = translate(
             locale,
             "kpi.cap",
             version=cap.version,
             days=formatting.days_between(cap.created_at, now, tenant.timezone),
-            acked=len(acked),
-            total=len(acked) + len(pending),
+            acked=kpis.managers_acked,
+            total=kpis.managers_total,
         )
     blocks.append(Paragraph(cap_line))
     lines.append(cap_line)
 
-    snapshots = await repo.active_snapshots(tenant.id, RECENT_MEASUREMENTS)
+    snapshots = kpis.quick_wins
     overdue: list[str] = []
     if snapshots:
         heading = translate(locale, "kpi.quickwins")
@@ -92,15 +96,13 @@ async def kpi_summary(repo: Repository, tenant: Tenant, now: datetime) -> Messag
         blocks.append(Paragraph(none_line))
         lines.append(none_line)
 
-    since = now - RETEX_WINDOW
-    count = await repo.count_retex(tenant.id, since)
+    count = kpis.retex_count
     retex_title = translate(locale, "kpi.retex", count=count)
     blocks += [Divider(), Paragraph(retex_title)]
     lines.append(retex_title)
     if count:
-        names = await member_names(repo, tenant.id)
-        for retex in await repo.list_retex(tenant.id, since=since, limit=RETEX_HIGHLIGHTS):
-            line = retex_line(tenant, retex, names)
+        for retex in kpis.retex:
+            line = retex_line(tenant, retex, kpis.author_names)
             blocks.append(Context(line))
             lines.append("• " + line)
 
@@ -112,7 +114,7 @@ async def kpi_summary(repo: Repository, tenant: Tenant, now: datetime) -> Messag
     blocks.append(Paragraph(overdue_line))
     lines.append(overdue_line)
 
-    missed = await repo.missed_occurrences(tenant.id, since)
+    missed = kpis.missed
     if missed:
         items = ", ".join(
             f"{kind} {formatting.day(formatting.local_date(at, tenant.timezone), locale)}"

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.kpi_snapshot import KpiSnapshot
 from bot.model import (
     CapAck,
     CapVersion,
@@ -27,6 +28,7 @@ from bot.model import (
     Role,
     Tenant,
 )
+from storage.kpi_read_model import read_kpi_snapshot
 from storage.models import (
     Base,
     CapAckRow,
@@ -526,6 +528,16 @@ class SqlRepository:
     ) -> list[tuple[str, datetime]]:
         """(ritual name, scheduled time) of occurrences recorded as missed since `since`."""
         return await RitualRepository(self._session).missed_occurrences(tenant_id, since)
+
+    # ------------------------------------------------------------------ KPI read model
+
+    async def kpi_snapshot(
+        self, tenant_id: int, *, recent: int, since: datetime, highlights: int
+    ) -> KpiSnapshot:
+        """The KPI summary's figures in one statement (`storage.kpi_read_model`)."""
+        return await read_kpi_snapshot(
+            self._session, tenant_id, recent=recent, since=since, highlights=highlights
+        )
 
     # ------------------------------------------------------------------ helpers
 

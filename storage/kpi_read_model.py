@@ -1,0 +1,461 @@
+"""Read model of the KPI summary: one tenant's `KpiSnapshot` in a single SQL Core statement."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    FromClause,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType, TypeEngine
+
+from bot.i18n import CATALOGUE, translate
+from bot.kpi_snapshot import KpiSnapshot
+from bot.model import (
+    CapVersion,
+    Locale,
+    Measurement,
+    QuickWin,
+    QuickWinSnapshot,
+    QuickWinState,
+    Retex,
+    Role,
+)
+from storage.models import (
+    CapAckRow,
+    CapVersionRow,
+    MeasurementRow,
+    MemberRow,
+    QuickWinRow,
+    RetexRow,
+    TenantRow,
+)
+from storage.ritual_models import RitualOccurrenceRow
+from storage.types import ExactDecimal, UtcDateTime
+
+_TENANT = TenantRow.__table__
+_MEMBER = MemberRow.__table__
+_CAP = CapVersionRow.__table__
+_ACK = CapAckRow.__table__
+_QUICK_WIN = QuickWinRow.__table__
+_MEASUREMENT = MeasurementRow.__table__
+_RETEX = RetexRow.__table__
+_OCCURRENCE = RitualOccurrenceRow.__table__
+
+# The statement is a UNION ALL of five kinds of rows sharing untyped columns ("slots"):
+#   HEADER       one row: t1 locale, i1 cap id, i2 cap version, t2 cap text, i3 cap author,
+#                at1 cap time, i4 managers, i5 managers who acknowledged the cap, i6 retex count
+#   QUICK_WIN    one per active quick win: i1 id, i2 number, t1 title, t2 kpi, t3 unit,
+#                n1 baseline, n2 target, day due, i3 owner, i4 created by, at1 created at,
+#                t4 state, at2 closed at, at3 celebrated at, i5 measurement count
+#   MEASUREMENT  the latest `recent` of each active quick win: i1 quick win id, i2 id,
+#                n1 value, t1 note, i3 author, at1 measured at
+#   RETEX        the newest `highlights` since `since`: i1 id, t1 text, i2 author, flag
+#                anonymous, i3 quick win id, at1 created at, t2 author's display name
+#   MISSED       ritual occurrences missed since `since`: i1 id, t1 ritual kind, at1 time
+# The slots carry no SQLAlchemy result type, so no result processor runs on the many NULL cells:
+# decimals, dates, times and flags are decoded in `_snapshot`, only where a kind has them,
+# by the result processors of the column types (`_Decoders`).
+HEADER, QUICK_WIN, MEASUREMENT, RETEX, MISSED = range(5)
+KIND, I1, I2, I3, I4, I5, I6, T1, T2, T3, T4, N1, N2, DAY, AT1, AT2, AT3, FLAG = range(18)
+_SLOTS: dict[str, TypeEngine[Any]] = {
+    **{f"i{n}": Integer() for n in range(1, 7)},
+    **{f"t{n}": Text() for n in range(1, 5)},
+    **{f"n{n}": ExactDecimal() for n in range(1, 3)},
+    "day": Date(),
+    **{f"at{n}": UtcDateTime() for n in range(1, 4)},
+    "flag": Boolean(),
+}
+"""Each slot's SQL type, for its NULLs: PostgreSQL matches the types of a UNION pairwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoders:
+    """How one dialect's raw values become exact decimals, dates, aware UTC times, booleans."""
+
+    decimal: Callable[[Any], Any]
+    day: Callable[[Any], Any]
+    moment: Callable[[Any], Any]
+    flag: Callable[[Any], Any]
+
+
+@functools.lru_cache(maxsize=8)
+def _decoders(dialect: Dialect) -> _Decoders:
+    """The column types' own decoding, for this dialect: the driver-level conversion of the
+    plain SQL type (SQLite keeps dates and times as text, booleans as 0/1; asyncpg needs
+    none), then the `storage.types` decorator (exact decimals, aware UTC times)."""
+    exact, utc = ExactDecimal(), UtcDateTime()
+
+    def driver(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
+        processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+        return processor if processor is not None else _unchanged
+
+    raw_moment = driver(DateTime(timezone=True))
+
+    def decimal(value: Any) -> Any:
+        return exact.process_result_value(value, dialect)
+
+    def moment(value: Any) -> Any:
+        return utc.process_result_value(raw_moment(value), dialect)
+
+    return _Decoders(decimal=decimal, day=driver(Date()), moment=moment, flag=driver(Boolean()))
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+async def read_kpi_snapshot(
+    session: AsyncSession, tenant_id: int, *, recent: int, since: datetime, highlights: int
+) -> KpiSnapshot:
+    """The figures of `bot.summaries.kpi_summary` for one tenant, in one statement.
+
+    The tenant's language, current cap, managers and acknowledgements, retex count; each
+    active quick win with its number of measurements; the latest `recent` measurements of
+    each (one `ORDER BY measured_at DESC, id DESC LIMIT recent` range of the
+    (quick_win_id, measured_at) index per quick win); the newest `highlights` retex since
+    `since` with their authors' names; the ritual occurrences missed since `since`.
+
+    A plain Core statement on the session's connection: no ORM entity is loaded (the
+    repository writes with statements, so there is never anything to flush first).
+    Measurements are matched on `quick_win_id` alone, which keeps the lookups on the index:
+    the composite foreign key (tenant_id, quick_win_id) makes them the quick win's tenant's.
+    """
+    connection = await session.connection()
+    statement = _statement(connection.dialect.name)
+    result = await connection.execute(
+        statement,
+        {
+            "tenant_id": tenant_id,
+            "since": since,
+            "recent": max(recent, 0),
+            "highlights": max(highlights, 0),
+        },
+    )
+    return _snapshot(tenant_id, result.all(), _decoders(connection.dialect))
+
+
+def _snapshot(tenant_id: int, rows: Iterable[Any], decode: _Decoders) -> KpiSnapshot:
+    """Assemble the snapshot from the statement's rows, whatever order they came in."""
+    decimal, moment = decode.decimal, decode.moment
+    header: Any = None
+    quick_wins: list[Any] = []
+    recent: dict[int, list[Measurement]] = {}
+    retex: list[Retex] = []
+    names: dict[int, str] = {}
+    missed: list[tuple[datetime, int, str]] = []
+    for row in rows:
+        kind = row[KIND]
+        if kind == MEASUREMENT:
+            recent.setdefault(row[I1], []).append(
+                Measurement(
+                    id=row[I2],
+                    tenant_id=tenant_id,
+                    quick_win_id=row[I1],
+                    value=decimal(row[N1]),
+                    note=row[T1],
+                    author_id=row[I3],
+                    measured_at=moment(row[AT1]),
+                )
+            )
+        elif kind == QUICK_WIN:
+            quick_wins.append(row)
+        elif kind == HEADER:
+            header = row
+        elif kind == RETEX:
+            retex.append(
+                Retex(
+                    id=row[I1],
+                    tenant_id=tenant_id,
+                    text=row[T1],
+                    author_id=row[I2],
+                    anonymous=bool(decode.flag(row[FLAG])),
+                    quick_win_id=row[I3],
+                    created_at=moment(row[AT1]),
+                )
+            )
+            if row[I2] is not None and row[T2] is not None:
+                names[row[I2]] = row[T2]
+        else:
+            missed.append((moment(row[AT1]), row[I1], row[T1]))
+    if header is None:  # no such tenant
+        return KpiSnapshot(None, 0, 0, (), 0, (), {}, ())
+
+    locale = Locale(header[T1])
+    cap = None
+    if header[I1] is not None:
+        cap = CapVersion(
+            id=header[I1],
+            tenant_id=tenant_id,
+            version=header[I2],
+            text=header[T2],
+            author_id=header[I3],
+            created_at=moment(header[AT1]),
+        )
+    quick_wins.sort(key=lambda row: row[I2])
+    retex.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+    missed.sort()
+    return KpiSnapshot(
+        cap=cap,
+        managers_acked=int(header[I5] or 0),
+        managers_total=int(header[I4] or 0),
+        quick_wins=tuple(
+            QuickWinSnapshot(
+                quick_win=_quick_win(tenant_id, row, decode),
+                recent=tuple(sorted(recent.get(row[I1], ()), key=_oldest_first)),
+                measurement_count=int(row[I5]),
+            )
+            for row in quick_wins
+        ),
+        retex_count=int(header[I6] or 0),
+        retex=tuple(retex),
+        author_names=names,
+        missed=tuple((_kind_name(locale, kind), at) for at, _, kind in missed),
+    )
+
+
+@functools.cache
+def _statement(dialect: str) -> Any:
+    """The UNION ALL of the five kinds of rows (built once per dialect; parameters
+    `tenant_id`, `since`, `recent` and `highlights`)."""
+    tenant_id = bindparam("tenant_id", type_=Integer)
+    since = bindparam("since", type_=UtcDateTime())
+    recent = bindparam("recent", type_=Integer)
+    highlights = bindparam("highlights", type_=Integer)
+    active = and_(
+        _QUICK_WIN.c.tenant_id == tenant_id,
+        _QUICK_WIN.c.state == QuickWinState.ACTIVE.value,
+    )
+    is_manager = _MEMBER.c.role == Role.MANAGER.value
+
+    latest_version = (
+        select(func.max(_CAP.c.version)).where(_CAP.c.tenant_id == tenant_id).scalar_subquery()
+    )
+    managers = (
+        select(func.count())
+        .select_from(_MEMBER)
+        .where(_MEMBER.c.tenant_id == tenant_id, is_manager)
+        .scalar_subquery()
+    )
+    acked = (
+        select(func.count())
+        .select_from(
+            _ACK.join(
+                _MEMBER,
+                and_(_MEMBER.c.tenant_id == _ACK.c.tenant_id, _MEMBER.c.id == _ACK.c.member_id),
+            )
+        )
+        .where(_ACK.c.tenant_id == tenant_id, _ACK.c.cap_id == _CAP.c.id, is_manager)
+        .scalar_subquery()
+    )
+    retex_count = (
+        select(func.count())
+        .select_from(_RETEX)
+        .where(_RETEX.c.tenant_id == tenant_id, _RETEX.c.created_at >= since)
+        .scalar_subquery()
+    )
+    header = _branch(
+        HEADER,
+        {
+            "t1": _TENANT.c.locale,
+            "i1": _CAP.c.id,
+            "i2": _CAP.c.version,
+            "t2": _CAP.c.text,
+            "i3": _CAP.c.author_id,
+            "at1": _CAP.c.created_at,
+            "i4": managers,
+            "i5": acked,
+            "i6": retex_count,
+        },
+    ).select_from(
+        _TENANT.outerjoin(
+            _CAP, and_(_CAP.c.tenant_id == _TENANT.c.id, _CAP.c.version == latest_version)
+        )
+    )
+    header = header.where(_TENANT.c.id == tenant_id)
+
+    counted = (
+        select(func.count())
+        .select_from(_MEASUREMENT)
+        .where(_MEASUREMENT.c.quick_win_id == _QUICK_WIN.c.id)
+        .scalar_subquery()
+    )
+    quick_wins = _branch(
+        QUICK_WIN,
+        {
+            "i1": _QUICK_WIN.c.id,
+            "i2": _QUICK_WIN.c.number,
+            "t1": _QUICK_WIN.c.title,
+            "t2": _QUICK_WIN.c.kpi,
+            "t3": _QUICK_WIN.c.unit,
+            "n1": _QUICK_WIN.c.baseline,
+            "n2": _QUICK_WIN.c.target,
+            "day": _QUICK_WIN.c.due,
+            "i3": _QUICK_WIN.c.owner_id,
+            "i4": _QUICK_WIN.c.created_by,
+            "at1": _QUICK_WIN.c.created_at,
+            "t4": _QUICK_WIN.c.state,
+            "at2": _QUICK_WIN.c.closed_at,
+            "at3": _QUICK_WIN.c.celebrated_at,
+            "i5": counted,
+        },
+    ).where(active)
+
+    newest_first = (_MEASUREMENT.c.measured_at.desc(), _MEASUREMENT.c.id.desc())
+    latest: FromClause
+    if dialect == "postgresql":
+        # One index range per quick win, through a LATERAL subquery.
+        latest = (
+            select(_MEASUREMENT)
+            .where(_MEASUREMENT.c.quick_win_id == _QUICK_WIN.c.id)
+            .order_by(*newest_first)
+            .limit(recent)
+            .lateral("latest")
+        )
+        measured = _QUICK_WIN.join(latest, true())
+    else:
+        # SQLite has no LATERAL: the rows whose id is among the quick win's latest ids, a
+        # correlated list that SQLite evaluates once per quick win, on the index.
+        latest = _MEASUREMENT
+        latest_ids = _MEASUREMENT.alias("latest_ids")
+        ids = (
+            select(latest_ids.c.id)
+            .where(latest_ids.c.quick_win_id == _QUICK_WIN.c.id)
+            .order_by(latest_ids.c.measured_at.desc(), latest_ids.c.id.desc())
+            .limit(recent)
+            .correlate(_QUICK_WIN)
+        )
+        measured = _QUICK_WIN.join(_MEASUREMENT, _MEASUREMENT.c.id.in_(ids))
+    measurements = (
+        _branch(
+            MEASUREMENT,
+            {
+                "i1": _QUICK_WIN.c.id,
+                "i2": latest.c.id,
+                "n1": latest.c.value,
+                "t1": latest.c.note,
+                "i3": latest.c.author_id,
+                "at1": latest.c.measured_at,
+            },
+        )
+        .select_from(measured)
+        .where(active)
+    )
+
+    newest_retex = (
+        select(
+            _RETEX.c.id,
+            _RETEX.c.text,
+            _RETEX.c.author_id,
+            _RETEX.c.anonymous,
+            _RETEX.c.quick_win_id,
+            _RETEX.c.created_at,
+            _MEMBER.c.display_name,
+        )
+        .select_from(
+            _RETEX.outerjoin(
+                _MEMBER,
+                and_(
+                    _MEMBER.c.tenant_id == _RETEX.c.tenant_id,
+                    _MEMBER.c.id == _RETEX.c.author_id,
+                ),
+            )
+        )
+        .where(_RETEX.c.tenant_id == tenant_id, _RETEX.c.created_at >= since)
+        .order_by(_RETEX.c.created_at.desc(), _RETEX.c.id.desc())
+        .limit(highlights)
+        .subquery("newest_retex")
+    )
+    retex = _branch(
+        RETEX,
+        {
+            "i1": newest_retex.c.id,
+            "t1": newest_retex.c.text,
+            "i2": newest_retex.c.author_id,
+            "flag": newest_retex.c.anonymous,
+            "i3": newest_retex.c.quick_win_id,
+            "at1": newest_retex.c.created_at,
+            "t2": newest_retex.c.display_name,
+        },
+    )
+
+    missed = _branch(
+        MISSED,
+        {
+            "i1": _OCCURRENCE.c.id,
+            "t1": _OCCURRENCE.c.kind,
+            "at1": _OCCURRENCE.c.scheduled_at,
+        },
+    ).where(
+        _OCCURRENCE.c.tenant_id == tenant_id,
+        _OCCURRENCE.c.status == "missed",
+        _OCCURRENCE.c.scheduled_at >= since,
+    )
+    return union_all(header, quick_wins, measurements, retex, missed)
+
+
+def _branch(kind: int, values: Mapping[str, ColumnElement[Any]]) -> Select[Any]:
+    """One kind of rows: `kind`, then every slot, from `values` (untyped) or NULL."""
+    unknown = set(values) - set(_SLOTS)
+    if unknown:  # pragma: no cover - a typo in this module
+        raise KeyError(f"unknown slots {sorted(unknown)}")
+    columns: list[ColumnElement[Any]] = [literal_column(str(kind)).label("kind")]
+    for slot, slot_type in _SLOTS.items():
+        value = values.get(slot)
+        expression: ColumnElement[Any] = cast(null(), slot_type) if value is None else value
+        columns.append(type_coerce(expression, NullType()).label(slot))
+    return select(*columns)
+
+
+def _oldest_first(measurement: Measurement) -> tuple[datetime, int]:
+    return measurement.measured_at, measurement.id
+
+
+def _kind_name(locale: Locale, kind: str) -> str:
+    """A ritual kind in the tenant's language, as `RitualRepository.missed_occurrences` names it."""
+    key = f"ritual.kind.{kind}"
+    return translate(locale, key) if key in CATALOGUE else kind
+
+
+def _quick_win(tenant_id: int, row: Any, decode: _Decoders) -> QuickWin:
+    moment = decode.moment
+    return QuickWin(
+        id=row[I1],
+        tenant_id=tenant_id,
+        number=row[I2],
+        title=row[T1],
+        kpi=row[T2],
+        unit=row[T3],
+        baseline=decode.decimal(row[N1]),
+        target=decode.decimal(row[N2]),
+        due=decode.day(row[DAY]),
+        owner_id=row[I3],
+        created_by=row[I4],
+        created_at=moment(row[AT1]),
+        state=QuickWinState(row[T4]),
+        closed_at=moment(row[AT2]),
+        celebrated_at=moment(row[AT3]),
+    )
