@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -80,7 +81,6 @@ _OCCURRENCE = RitualOccurrenceRow.__table__
 # decimals, dates, times and flags are decoded in `_snapshot`, only where a kind has them,
 # by the result processors of the column types (`_Decoders`).
 HEADER, QUICK_WIN, MEASUREMENT, RETEX, MISSED = range(5)
-KIND, I1, I2, I3, I4, I5, I6, T1, T2, T3, T4, N1, N2, DAY, AT1, AT2, AT3, FLAG = range(18)
 _SLOTS: dict[str, TypeEngine[Any]] = {
     **{f"i{n}": Integer() for n in range(1, 7)},
     **{f"t{n}": Text() for n in range(1, 5)},
@@ -161,80 +161,83 @@ async def read_kpi_snapshot(
 def _snapshot(tenant_id: int, rows: Iterable[Any], decode: _Decoders) -> KpiSnapshot:
     """Assemble the snapshot from the statement's rows, whatever order they came in."""
     decimal, moment = decode.decimal, decode.moment
-    header: Any = None
-    quick_wins: list[Any] = []
+    locale: Locale | None = None
+    cap: CapVersion | None = None
+    managers_total = managers_acked = retex_count = 0
+    quick_wins: list[QuickWin] = []
+    counts: dict[int, int] = {}
     recent: dict[int, list[Measurement]] = {}
     retex: list[Retex] = []
     names: dict[int, str] = {}
     missed: list[tuple[datetime, int, str]] = []
     for row in rows:
-        kind = row[KIND]
-        if kind == MEASUREMENT:
-            recent.setdefault(row[I1], []).append(
-                Measurement(
-                    id=row[I2],
-                    tenant_id=tenant_id,
-                    quick_win_id=row[I1],
-                    value=decimal(row[N1]),
-                    note=row[T1],
-                    author_id=row[I3],
-                    measured_at=moment(row[AT1]),
-                )
-            )
+        kind, i1, i2, i3, i4, i5, i6, t1, t2, t3, t4, n1, n2, day, at1, at2, at3, flag = row
+        if kind == MEASUREMENT:  # the hot path; positional arguments in `bot.model` order
+            measurement = Measurement(i2, tenant_id, i1, decimal(n1), t1, i3, moment(at1))
+            if i1 in recent:
+                recent[i1].append(measurement)
+            else:
+                recent[i1] = [measurement]
         elif kind == QUICK_WIN:
-            quick_wins.append(row)
-        elif kind == HEADER:
-            header = row
-        elif kind == RETEX:
-            retex.append(
-                Retex(
-                    id=row[I1],
+            quick_wins.append(
+                QuickWin(
+                    id=i1,
                     tenant_id=tenant_id,
-                    text=row[T1],
-                    author_id=row[I2],
-                    anonymous=bool(decode.flag(row[FLAG])),
-                    quick_win_id=row[I3],
-                    created_at=moment(row[AT1]),
+                    number=i2,
+                    title=t1,
+                    kpi=t2,
+                    unit=t3,
+                    baseline=decimal(n1),
+                    target=decimal(n2),
+                    due=decode.day(day),
+                    owner_id=i3,
+                    created_by=i4,
+                    created_at=moment(at1),
+                    state=QuickWinState(t4),
+                    closed_at=moment(at2),
+                    celebrated_at=moment(at3),
                 )
             )
-            if row[I2] is not None and row[T2] is not None:
-                names[row[I2]] = row[T2]
+            counts[i1] = int(i5)
+        elif kind == HEADER:
+            locale = Locale(t1)
+            if i1 is not None:
+                cap = CapVersion(i1, tenant_id, i2, t2, i3, moment(at1))
+            managers_total, managers_acked, retex_count = int(i4 or 0), int(i5 or 0), int(i6 or 0)
+        elif kind == RETEX:
+            retex.append(Retex(i1, tenant_id, t1, i2, bool(decode.flag(flag)), i3, moment(at1)))
+            if i2 is not None and t2 is not None:
+                names[i2] = t2
         else:
-            missed.append((moment(row[AT1]), row[I1], row[T1]))
-    if header is None:  # no such tenant
+            missed.append((moment(at1), i1, t1))
+    if locale is None:  # no such tenant
         return KpiSnapshot(None, 0, 0, (), 0, (), {}, ())
-
-    locale = Locale(header[T1])
-    cap = None
-    if header[I1] is not None:
-        cap = CapVersion(
-            id=header[I1],
-            tenant_id=tenant_id,
-            version=header[I2],
-            text=header[T2],
-            author_id=header[I3],
-            created_at=moment(header[AT1]),
-        )
-    quick_wins.sort(key=lambda row: row[I2])
-    retex.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+    quick_wins.sort(key=_NUMBER)
+    retex.sort(key=_CREATED, reverse=True)
     missed.sort()
     return KpiSnapshot(
         cap=cap,
-        managers_acked=int(header[I5] or 0),
-        managers_total=int(header[I4] or 0),
+        managers_acked=managers_acked,
+        managers_total=managers_total,
         quick_wins=tuple(
             QuickWinSnapshot(
-                quick_win=_quick_win(tenant_id, row, decode),
-                recent=tuple(sorted(recent.get(row[I1], ()), key=_oldest_first)),
-                measurement_count=int(row[I5]),
+                quick_win=qw,
+                recent=tuple(sorted(recent.get(qw.id, ()), key=_MEASURED)),
+                measurement_count=counts[qw.id],
             )
-            for row in quick_wins
+            for qw in quick_wins
         ),
-        retex_count=int(header[I6] or 0),
+        retex_count=retex_count,
         retex=tuple(retex),
         author_names=names,
-        missed=tuple((_kind_name(locale, kind), at) for at, _, kind in missed),
+        missed=tuple((_kind_name(locale, name), at) for at, _, name in missed),
     )
+
+
+_NUMBER = attrgetter("number")
+_CREATED = attrgetter("created_at", "id")
+_MEASURED = attrgetter("measured_at", "id")
+"""Sort keys: quick wins by number, retex and measurements by time then id."""
 
 
 @functools.cache
@@ -430,32 +433,7 @@ def _branch(kind: int, values: Mapping[str, ColumnElement[Any]]) -> Select[Any]:
     return select(*columns)
 
 
-def _oldest_first(measurement: Measurement) -> tuple[datetime, int]:
-    return measurement.measured_at, measurement.id
-
-
 def _kind_name(locale: Locale, kind: str) -> str:
     """A ritual kind in the tenant's language, as `RitualRepository.missed_occurrences` names it."""
     key = f"ritual.kind.{kind}"
     return translate(locale, key) if key in CATALOGUE else kind
-
-
-def _quick_win(tenant_id: int, row: Any, decode: _Decoders) -> QuickWin:
-    moment = decode.moment
-    return QuickWin(
-        id=row[I1],
-        tenant_id=tenant_id,
-        number=row[I2],
-        title=row[T1],
-        kpi=row[T2],
-        unit=row[T3],
-        baseline=decode.decimal(row[N1]),
-        target=decode.decimal(row[N2]),
-        due=decode.day(row[DAY]),
-        owner_id=row[I3],
-        created_by=row[I4],
-        created_at=moment(row[AT1]),
-        state=QuickWinState(row[T4]),
-        closed_at=moment(row[AT2]),
-        celebrated_at=moment(row[AT3]),
-    )
