@@ -154,7 +154,8 @@ class TeamWebClient(SlackApiClient):
         self._max_wait = max_wait
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
-        """Wait out a short rate limit; refuse at once (RateLimited) when it is long."""
+        """Wait out a short rate limit; refuse at once (RateLimited) when it is long (with
+        `max_wait` 0: whenever the workspace is rate-limited for this method)."""
         left = self._limits.remaining(self.team_id, api_method)
         if left > self._max_wait:
             raise RateLimited(left)
@@ -169,7 +170,7 @@ class SlackClients:
         self.config = config
         self.limits = limits or RateLimits()
         self._session: aiohttp.ClientSession | None = None
-        self._clients: dict[tuple[str, str], TeamWebClient] = {}
+        self._clients: dict[tuple[str, str, float], TeamWebClient] = {}
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -179,8 +180,12 @@ class SlackClients:
             self._clients.clear()
         return self._session
 
-    def for_team(self, team_id: str, token: str) -> TeamWebClient:
-        key = (team_id, token)
+    def for_team(self, team_id: str, token: str, *, max_wait: float | None = None) -> TeamWebClient:
+        """The workspace's client. `max_wait`: the longest rate limit it waits out in process
+        (default: the configured one; 0 for callers that would rather requeue, like the
+        rituals' sender, so a 429 never holds them)."""
+        wait = self.config.rate_limit_max_wait_seconds if max_wait is None else max_wait
+        key = (team_id, token, wait)
         client = self._clients.get(key)
         if client is None:
             if len(self._clients) >= MAX_CACHED_CLIENTS:
@@ -188,20 +193,21 @@ class SlackClients:
             client = TeamWebClient(
                 team_id=team_id,
                 limits=self.limits,
-                max_wait=self.config.rate_limit_max_wait_seconds,
+                max_wait=wait,
                 token=token,
                 base_url=self.config.api_base_url,
                 timeout=self.config.http_timeout_seconds,
                 session=self.session(),
-                retry_handlers=[self.rate_limit_handler(team_id)],
+                retry_handlers=[self.rate_limit_handler(team_id, max_wait=wait)],
             )
             self._clients[key] = client
         return client
 
-    def rate_limit_handler(self, team_id: str) -> TeamRateLimitRetryHandler:
-        return TeamRateLimitRetryHandler(
-            team_id, self.limits, max_wait=self.config.rate_limit_max_wait_seconds
-        )
+    def rate_limit_handler(
+        self, team_id: str, *, max_wait: float | None = None
+    ) -> TeamRateLimitRetryHandler:
+        wait = self.config.rate_limit_max_wait_seconds if max_wait is None else max_wait
+        return TeamRateLimitRetryHandler(team_id, self.limits, max_wait=wait)
 
     def webhook(self, team_id: str, url: str) -> AsyncWebhookClient:
         """A client for one `response_url` (no automatic retry on connection errors)."""

@@ -1,10 +1,17 @@
 """`bot.delivery.Messenger` for Slack: posts with the delivery key in message metadata, and
-finds a post again in the conversation history so a dropped connection never posts twice."""
+finds a post again in the conversation history so a dropped connection never posts twice.
+
+It asks the rituals' sender for one post per second per workspace (`POST_INTERVAL_SECONDS`,
+Slack's documented pace for `chat.postMessage`), never waits out a 429 itself (the sender
+puts the row back at `Retry-After`), and remembers DM channel ids and bot tokens a while."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Final
 
 import aiohttp
@@ -21,6 +28,22 @@ log = logging.getLogger(__name__)
 
 DELIVERY_EVENT_TYPE: Final = "boussole_delivery"
 HISTORY_PAGE: Final = 100
+
+POST_INTERVAL_SECONDS: Final = 1.0
+"""Spacing the sender keeps between two posts to one workspace: Slack documents
+`chat.postMessage` at about one message per second per channel (short bursts allowed) and
+workspace-wide limits beyond; one per second per workspace stays under both. A 429 widens it
+for that workspace (see `rituals.pacing`)."""
+MAX_DM_CHANNELS: Final = 50_000
+"""DM channel ids remembered (least recently used dropped first): a member's DM with the bot
+keeps its id, so `conversations.open` is called once per member and process."""
+TOKEN_TTL_SECONDS: Final = 60.0
+"""How long a workspace's bot token is reused without asking the installation store again."""
+MAX_TOKENS: Final = 10_000
+#: Errors that may come from a token replaced since it was cached: asked again once, fresh.
+AUTH_ERRORS: Final = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
 
 #: Errors after which sending again cannot help.
 FAILED_ERRORS: Final = frozenset(
@@ -86,12 +109,33 @@ class SlackMessenger:
 
     platform = "slack"
 
-    def __init__(self, clients: SlackClients, tokens: BotTokens) -> None:
+    def __init__(
+        self,
+        clients: SlackClients,
+        tokens: BotTokens,
+        *,
+        send_interval: float = POST_INTERVAL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.clients = clients
         self.tokens = tokens
+        self.send_interval = send_interval
+        """Read by the rituals' sender: seconds between two posts to one workspace."""
+        self._monotonic = monotonic
+        self._dm_channels: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     async def send(
         self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str
+    ) -> Delivery:
+        remembered = tenant.external_id in self._tokens
+        delivery = await self._send(tenant, target, message, delivery_key)
+        if remembered and self._stale_token(tenant, delivery):  # replaced since: once more
+            delivery = await self._send(tenant, target, message, delivery_key)
+        return delivery
+
+    async def _send(
+        self, tenant: Tenant, target: Target, message: Message, delivery_key: str
     ) -> Delivery:
         client = await self._client(tenant)
         if isinstance(client, Delivery):
@@ -114,6 +158,8 @@ class SlackMessenger:
             return Delivery(DeliveryStatus.RETRY, retry_after=error.retry_after, detail=str(error))
         except SlackApiError as error:
             outcome = classify(error)
+            if outcome.detail == "channel_not_found":
+                self._dm_channels.pop((tenant.external_id, target.id), None)
             log.warning("Slack delivery %s for %s: %s", outcome.status, tenant.external_id, error)
             return outcome
         except _CONNECTION_ERRORS as error:
@@ -138,19 +184,52 @@ class SlackMessenger:
             return Delivery(DeliveryStatus.RETRY, detail=f"connection lost: {error!r}")
         return Delivery(DeliveryStatus.SENT, platform_message_id=f"{channel}:{ts}") if ts else None
 
+    def _stale_token(self, tenant: Tenant, delivery: Delivery) -> bool:
+        """After an auth error with a remembered token: forget it; True when the store may
+        hold another one (worth one more try)."""
+        if delivery.status is not DeliveryStatus.FAILED or delivery.detail not in AUTH_ERRORS:
+            return False
+        return self._tokens.pop(tenant.external_id, None) is not None
+
     async def _client(self, tenant: Tenant) -> TeamWebClient | Delivery:
         if not tenant.active:
             return Delivery(DeliveryStatus.FAILED, detail="tenant inactive")
-        token = await self.tokens.bot_token(tenant.external_id)
+        token = await self._token(tenant.external_id)
         if not token:
             return Delivery(DeliveryStatus.FAILED, detail="app not installed")
-        return self.clients.for_team(tenant.external_id, token)
+        return self.clients.for_team(tenant.external_id, token, max_wait=0.0)
+
+    async def _token(self, team_id: str) -> str | None:
+        """The workspace's bot token, from the installation store at most every
+        `TOKEN_TTL_SECONDS` (rotation happens there, long before a token expires)."""
+        now = self._monotonic()
+        cached = self._tokens.get(team_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        token = await self.tokens.bot_token(team_id)
+        if token:
+            self._tokens[team_id] = (token, now + TOKEN_TTL_SECONDS)
+            self._tokens.move_to_end(team_id)
+            while len(self._tokens) > MAX_TOKENS:
+                self._tokens.popitem(last=False)
+        else:
+            self._tokens.pop(team_id, None)
+        return token
 
     async def _channel(self, client: TeamWebClient, target: Target) -> str:
         if target.kind is TargetKind.CHANNEL:
             return target.id
-        opened = await client.conversations_open(users=target.id)
-        return str(opened["channel"]["id"])
+        key = (client.team_id, target.id)
+        channel = self._dm_channels.get(key)
+        if channel is None:
+            opened = await client.conversations_open(users=target.id)
+            channel = str(opened["channel"]["id"])
+            self._dm_channels[key] = channel
+            while len(self._dm_channels) > MAX_DM_CHANNELS:
+                self._dm_channels.popitem(last=False)
+        else:
+            self._dm_channels.move_to_end(key)
+        return channel
 
     async def _post_once(
         self, client: TeamWebClient, channel: str, part: SlackMessage, key: str

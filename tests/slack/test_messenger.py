@@ -165,43 +165,42 @@ async def test_a_long_message_is_split_and_a_retry_resumes_where_it_stopped(
     assert slack_api.count("chat.postMessage") == 3  # part 1, part 2 (503), part 2 again
 
 
-async def test_429_waits_for_retry_after_then_sends(
+async def test_a_429_is_handed_back_to_the_outbox_however_short(
     messenger: SlackMessenger, slack_api: FakeSlackApi, manual: ManualClock
 ) -> None:
     slack_api.rate_limit("chat.postMessage", retry_after="7")
 
     delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="occ-1")
 
-    assert delivery.status is DeliveryStatus.SENT
-    assert manual.sleeps == [7.0]
-    assert slack_api.count("chat.postMessage") == 2
-    assert len(slack_api.history["C0RITUAL"]) == 1
+    # The rituals' sender requeues the row at Retry-After: nothing waits while holding a slot.
+    assert delivery.status is DeliveryStatus.RETRY
+    assert delivery.retry_after == 7.0
+    assert manual.sleeps == []
+    assert slack_api.count("chat.postMessage") == 1
+    assert slack_api.history["C0RITUAL"] == []
 
 
-async def test_a_rate_limited_workspace_does_not_delay_another(
+async def test_a_rate_limited_workspace_is_refused_at_once_and_does_not_delay_another(
     messenger: SlackMessenger, slack_api: FakeSlackApi, manual: ManualClock
 ) -> None:
     slack_api.rate_limit("chat.postMessage", retry_after="20")
-    manual.release.clear()
 
-    limited = asyncio.create_task(
-        messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-1")
-    )
-    await manual.sleeping.wait()  # team A got its 429 and waits
-    same_team = asyncio.create_task(
-        messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-2")
-    )
+    limited = await messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-1")
+    same_team = await messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-2")
     other = await messenger.send(tenant(TEAM_B), CHANNEL, MESSAGE, delivery_key="b-1")
 
+    assert (limited.status, limited.retry_after) == (DeliveryStatus.RETRY, 20.0)
+    assert same_team.status is DeliveryStatus.RETRY  # not asked: Slack said 20 s
+    assert same_team.retry_after is not None and 0 < same_team.retry_after <= 20.0
     assert other.status is DeliveryStatus.SENT
-    assert not limited.done() and not same_team.done()
+    assert manual.sleeps == []
     assert slack_api.count("chat.postMessage", team_id=TEAM_A) == 1  # only the 429
     assert slack_api.count("chat.postMessage", team_id=TEAM_B) == 1
 
-    manual.release.set()
-    assert (await limited).status is DeliveryStatus.SENT
-    assert (await same_team).status is DeliveryStatus.SENT
-    assert slack_api.count("chat.postMessage", team_id=TEAM_A) == 3
+    manual.now += 20  # once Retry-After has passed, team A is asked again
+    again = await messenger.send(tenant(TEAM_A), CHANNEL, MESSAGE, delivery_key="a-2")
+    assert again.status is DeliveryStatus.SENT
+    assert slack_api.count("chat.postMessage", team_id=TEAM_A) == 2
 
 
 async def test_a_long_retry_after_is_handed_back_to_the_outbox(
@@ -251,8 +250,65 @@ async def test_a_member_gets_a_direct_message(
 
     assert delivery.status is DeliveryStatus.SENT
     assert found == delivery
-    assert [c.params["users"] for c in slack_api.of("conversations.open")] == ["U0MARIE"] * 2
+    # The DM channel id is remembered: conversations.open once for the post and the lookup.
+    assert [c.params["users"] for c in slack_api.of("conversations.open")] == ["U0MARIE"]
     assert slack_api.of("chat.postMessage")[0].params["channel"] == "D0MARIE"
+
+
+async def test_dm_channels_are_opened_once_per_member_and_reopened_after_channel_not_found(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    marie, karim = Target(TargetKind.MEMBER, "U0MARIE"), Target(TargetKind.MEMBER, "U0KARIM")
+    for key, who in (("1", marie), ("2", karim), ("3", marie), ("4", karim)):
+        assert (await messenger.send(tenant(), who, MESSAGE, delivery_key=key)).status is (
+            DeliveryStatus.SENT
+        )
+    assert [c.params["users"] for c in slack_api.of("conversations.open")] == [
+        "U0MARIE",
+        "U0KARIM",
+    ]
+
+    slack_api.fail("chat.postMessage", Fault(200, "channel_not_found"))
+    failed = await messenger.send(tenant(), marie, MESSAGE, delivery_key="5")
+    again = await messenger.send(tenant(), marie, MESSAGE, delivery_key="6")
+
+    assert (failed.status, again.status) == (DeliveryStatus.FAILED, DeliveryStatus.SENT)
+    assert [c.params["users"] for c in slack_api.of("conversations.open")] == [
+        "U0MARIE",
+        "U0KARIM",
+        "U0MARIE",
+    ]
+
+
+async def test_a_bot_token_is_read_once_a_while_and_asked_again_after_an_auth_error(
+    slack_api: FakeSlackApi, manual: ManualClock
+) -> None:
+    config = SlackConfig(signing_secret=SECRET, bot_token="unused", api_base_url=slack_api.base_url)
+    clients = SlackClients(config, RateLimits(sleep=manual.sleep, now=manual.monotonic))
+    store = {TEAM_A: TOKENS[TEAM_A]}
+    asked: list[str] = []
+
+    class StoreTokens(BotTokens):
+        async def bot_token(self, team_id: str) -> str | None:
+            asked.append(team_id)
+            return store.get(team_id)
+
+    messenger = SlackMessenger(clients, StoreTokens(config, None), monotonic=manual.monotonic)
+    try:
+        for key in ("1", "2"):
+            await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key=key)
+        assert asked == [TEAM_A]  # remembered
+        manual.now += 61
+        await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="3")
+        assert asked == [TEAM_A] * 2  # read again after TOKEN_TTL_SECONDS
+
+        slack_api.fail("chat.postMessage", Fault(200, "invalid_auth"))  # replaced meanwhile
+        delivery = await messenger.send(tenant(), CHANNEL, MESSAGE, delivery_key="4")
+        assert delivery.status is DeliveryStatus.SENT  # asked the store again, tried once more
+        assert asked == [TEAM_A] * 3
+        assert slack_api.count("chat.postMessage") == 5
+    finally:
+        await clients.close()
 
 
 async def test_an_inactive_tenant_gets_nothing(
