@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,6 +25,9 @@ logger = logging.getLogger(__name__)
 QUEUED, MISSED, SKIPPED, CANCELLED = "queued", "missed", "skipped", "cancelled"
 UPCOMING_LOOKAHEAD = 200
 """How many occurrences `upcoming` looks through for one that is not skipped."""
+PLAN_GROUP = 20
+"""Due rituals planned in one transaction (each locked, decided and queued); the sender is
+told after each group, so the first messages leave while the rest is planned."""
 
 
 @dataclass(slots=True)
@@ -52,22 +56,48 @@ class Planner:
         self.sessions = sessions
         self.config = config
 
-    async def plan(self, now: datetime) -> PlanReport:
-        """Welcome new tenants, then plan every live ritual (one transaction per ritual)."""
+    async def plan(self, now: datetime, on_queued: Callable[[], None] | None = None) -> PlanReport:
+        """Welcome new tenants, then plan every live ritual: the ones with nothing due only
+        have their watermark moved (in bulk), the due ones are locked and decided in groups of
+        `PLAN_GROUP` per transaction; `on_queued` is called after each group that queued."""
         await self.welcome_new_tenants(now)
         async with transaction(self.sessions) as work:
-            ids = [record.id for record in await work.rituals.live_rituals()]
+            records = await work.rituals.live_rituals()
+            tenants = await work.rituals.tenants({record.tenant_id for record in records})
+        due, idle, gone = split_due(records, tenants, now)
+        if idle or gone:
+            async with transaction(self.sessions) as work:
+                if gone:
+                    await work.rituals.cancel_pending_of_tenants(gone, reason="tenant inactive")
+                await work.rituals.advance_watermarks(idle, now)
         report = PlanReport()
-        for ritual_id in ids:
+        for start in range(0, len(due), PLAN_GROUP):
+            group = [record.id for record in due[start : start + PLAN_GROUP]]
             try:
-                async with transaction(self.sessions) as work:
-                    record = await work.rituals.lock_ritual(ritual_id)
-                    if record is not None and record.deleted_at is None:
-                        report.add(await self.plan_ritual(work, record, now))
+                done = await self.plan_group(group, now)
             except Exception:
-                logger.exception(
-                    "planning ritual %s failed; it is retried on the next tick", ritual_id
-                )
+                logger.warning("planning rituals %s together failed; one by one", group)
+                done = PlanReport()
+                for ritual_id in group:
+                    try:
+                        done.add(await self.plan_group([ritual_id], now))
+                    except Exception:
+                        logger.exception(
+                            "planning ritual %s failed; it is retried on the next tick", ritual_id
+                        )
+            report.add(done)
+            if done.messages and on_queued is not None:
+                on_queued()
+        return report
+
+    async def plan_group(self, ritual_ids: Sequence[int], now: datetime) -> PlanReport:
+        """Lock and plan these rituals in one transaction."""
+        report = PlanReport()
+        async with transaction(self.sessions) as work:
+            for ritual_id in ritual_ids:
+                record = await work.rituals.lock_ritual(ritual_id)
+                if record is not None and record.deleted_at is None:
+                    report.add(await self.plan_ritual(work, record, now))
         return report
 
     async def welcome_new_tenants(self, now: datetime) -> int:
@@ -209,6 +239,36 @@ async def store(
     ]
     await work.rituals.add_outbox(tenant.id, claimed.id, drafts, now)
     return claimed
+
+
+def split_due(
+    records: Sequence[RitualRecord], tenants: dict[int, Tenant], now: datetime
+) -> tuple[list[RitualRecord], list[RitualRecord], list[int]]:
+    """(rituals to lock and plan, rituals whose watermark only moves, inactive tenants).
+
+    Due: an enabled ritual of an active tenant with an occurrence since its watermark, or with
+    a skipped run to forget. Paused rituals and those of inactive tenants only move their
+    watermark (and the tenants' pending messages are cancelled), as planning them would.
+    """
+    due: list[RitualRecord] = []
+    idle: list[RitualRecord] = []
+    gone: set[int] = set()
+    for record in records:
+        tenant = tenants.get(record.tenant_id)
+        if tenant is None or not tenant.active:
+            gone.add(record.tenant_id)
+            idle.append(record)
+        elif not record.enabled:
+            idle.append(record)
+        elif record.skip_local is not None:
+            due.append(record)
+        else:
+            ritual = Ritual.of(record)
+            if occurrences(ritual.schedule, ritual.timezone(tenant), record.checked_until, now):
+                due.append(record)
+            else:
+                idle.append(record)
+    return due, idle, sorted(gone)
 
 
 def skip_reason(ritual: Ritual, tenant: Tenant, occurrence: Occurrence) -> str:

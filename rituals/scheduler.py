@@ -21,6 +21,8 @@ from rituals.service import RitualService
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_JOB = "rituals-heartbeat"
+OUTBOX_JOB = "rituals-outbox"
+"""Wakes the clock when a message put back in the outbox (a 429's Retry-After) is due."""
 POKE_AGAIN_SECONDS = 1.0
 
 
@@ -92,6 +94,22 @@ class RitualScheduler:
         """One run and the rebuild of the wake-up jobs (what the worker does on each ring)."""
         report = await self.service.run_due()
         self._reschedule(await self.service.wakeups() if report.active else {})
+        self._outbox_wakeup(report.next_send if report.active else None)
+        if report.send.more:  # the drain stopped at its bound: go on at once
+            self._wake.set()
+
+    def _outbox_wakeup(self, at: datetime | None) -> None:
+        if at is None:
+            with contextlib.suppress(Exception):
+                self._scheduler.remove_job(OUTBOX_JOB)
+            return
+        self._scheduler.add_job(
+            self._ring,
+            DateTrigger(run_date=at, timezone=UTC),
+            id=OUTBOX_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     async def _ring(self) -> None:
         self._wake.set()

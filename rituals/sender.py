@@ -1,13 +1,26 @@
-"""Drains the outbox: leases rows, reconciles taken-over ones, sends through the platform's Messenger."""
+"""Drains the outbox: leases rows, reconciles taken-over ones, sends through the platform's Messenger.
+
+How a drain works: rows are claimed (leased) a few per workspace, only as far ahead as the
+workspace's pace will send them (`HOLD_AHEAD`), into per-workspace queues; a workspace is sent
+to one row at a time, in order, when its pacer allows (`rituals.pacing`); at most
+`MAX_SENDS_AT_ONCE` sends are in flight, all workspaces together, and a workspace waiting for
+its pace holds none of them. A workspace that finishes frees room for the next claim at once:
+there is no batch to wait for. A refusal (429) puts the row back in the outbox at its
+`Retry-After` (and, on a paced platform, the workspace's other held rows with it) instead of
+waiting while holding anything. Outcomes are written in shared transactions (group commit).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
-from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import timedelta
+import math
+from collections import deque
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,16 +29,32 @@ from bot.model import Tenant
 from bot.ports import Clock
 from rituals import codec
 from rituals.config import RitualConfig
+from rituals.pacing import Pacer, declared_interval
 from rituals.transactions import transaction
 from storage.ritual_repository import ClaimedMessage
 
 logger = logging.getLogger(__name__)
 
-MAX_ROUNDS = 50
-"""Batches one `drain` claims at most, so a flood never keeps a tick running for ever."""
+MAX_ROUNDS = 200
+"""Claims one `drain` makes at most, so a flood never keeps a run going for ever."""
 MAX_BACKOFF = timedelta(hours=1)
-MAX_TENANTS_AT_ONCE = 128
-"""Tenants whose messages are sent concurrently within one batch."""
+MAX_SENDS_AT_ONCE = 100
+"""Sends in flight at once (HTTP call and outcome), all workspaces together."""
+MAX_HELD = 4000
+"""Claimed rows held in memory at once, all workspaces together (memory stays flat)."""
+HOLD_AHEAD = 2.0
+"""Seconds of a paced workspace's sends claimed ahead: at least one row, and at 1 s spacing
+two, so its next row is at hand when its turn comes while every row is sent long before its
+lease ends."""
+LEASE_MARGIN = timedelta(seconds=10)
+"""A held row whose lease ends within this is put back in the outbox rather than sent."""
+RECORD_BATCH = 500
+"""Outcomes written in one transaction at most."""
+CLAIM_PAUSE = 0.25
+"""Seconds between two claims while rows are held and the last claim found fewer than it could
+take (the room a finished send frees is claimed with others', not one transaction each)."""
+SCAN_FACTOR = 4
+"""Due rows a claim looks at per row it may take (rows of workspaces already full are passed)."""
 
 
 @dataclass(slots=True)
@@ -37,6 +66,41 @@ class SendReport:
     cancelled: int = 0
     lost: int = 0
     """Outcomes not recorded because the lease had passed to another sender meanwhile."""
+    more: bool = False
+    """The drain stopped at its bound with rows still due: run again soon."""
+
+
+class PlanningFeed:
+    """Tells a drain running alongside the planner that rows were queued, and when planning
+    is over (the drain then ends once the outbox is empty)."""
+
+    def __init__(self) -> None:
+        self.queued = asyncio.Event()
+        self.done = False
+
+    def notify(self) -> None:
+        self.queued.set()
+
+    def finish(self) -> None:
+        self.done = True
+        self.queued.set()
+
+
+@dataclass(slots=True)
+class _Held:
+    message: ClaimedMessage
+    tenant: Tenant | None
+    lease_ends: datetime
+
+
+@dataclass(slots=True)
+class _Workspace:
+    key: tuple[str, int]
+    interval: float
+    rows: deque[_Held] = field(default_factory=deque)
+    scheduled: bool = False
+    """In the ready heap or being sent to."""
+    sending: bool = False
 
 
 class Sender:
@@ -49,61 +113,66 @@ class Sender:
         clock: Clock,
         owner: str,
         config: RitualConfig,
+        *,
+        pacer: Pacer | None = None,
     ) -> None:
         self.sessions = sessions
         self.messengers = messengers
         self.clock = clock
         self.owner = owner
         self.config = config
+        self.pacer = pacer or Pacer()
 
-    async def drain(self) -> SendReport:
-        """Send everything due, batch by batch, until nothing is left to claim."""
+    async def drain(self, planning: PlanningFeed | None = None) -> SendReport:
+        """Send everything due (and, with `planning`, what it queues meanwhile) until nothing
+        is left to claim."""
         report = SendReport()
-        for _ in range(MAX_ROUNDS):
-            batch = await self.claim()
-            if not batch:
-                break
-            await self.deliver_by_tenant(batch, report)
+        await _Drain(self, report, planning).run()
         return report
 
-    async def deliver_by_tenant(
-        self, batch: list[tuple[ClaimedMessage, Tenant | None]], report: SendReport
-    ) -> None:
-        """Each tenant's rows in order, tenants side by side: one workspace waiting out a rate
-        limit never holds back the others."""
-        queues: dict[int, list[tuple[ClaimedMessage, Tenant | None]]] = defaultdict(list)
-        for message, tenant in batch:
-            queues[message.tenant_id].append((message, tenant))
-        slots = asyncio.Semaphore(MAX_TENANTS_AT_ONCE)
-
-        async def one_tenant(rows: list[tuple[ClaimedMessage, Tenant | None]]) -> None:
-            async with slots:
-                for message, tenant in rows:
-                    await self.deliver(message, tenant, report)
-
-        await asyncio.gather(*(one_tenant(rows) for rows in queues.values()))
-
-    async def claim(self) -> list[tuple[ClaimedMessage, Tenant | None]]:
-        """Lease a batch of due rows of the connected platforms (after cancelling the rows of
-        tenants who uninstalled the bot)."""
+    async def claim(
+        self,
+        limit: int,
+        skip_tenants: Collection[int] = (),
+        quota: Callable[[int, str], int] | None = None,
+    ) -> list[tuple[ClaimedMessage, Tenant | None]]:
+        """Lease due rows of the connected platforms (after cancelling the rows of tenants who
+        uninstalled the bot), with their tenants."""
         now = self.clock.now()
         async with transaction(self.sessions) as work:
             await work.rituals.cancel_for_inactive_tenants(now)
             claimed = await work.rituals.claim_outbox(
-                self.owner, self.messengers, now, self.config.send_lease, self.config.batch_size
+                self.owner,
+                self.messengers,
+                now,
+                self.config.send_lease,
+                limit,
+                skip_tenants=skip_tenants,
+                quota=quota,
+                scan=limit * SCAN_FACTOR,
             )
-            tenants = {m.tenant_id: await work.core.get_tenant(m.tenant_id) for m in claimed}
-        return [(message, tenants[message.tenant_id]) for message in claimed]
+            tenants = await work.rituals.tenants(m.tenant_id for m in claimed) if claimed else {}
+        return [(message, tenants.get(message.tenant_id)) for message in claimed]
+
+    async def next_due(self) -> datetime | None:
+        """When the outbox next has a row to claim (a retry or a lease to take over)."""
+        async with transaction(self.sessions) as work:
+            return await work.rituals.next_available(self.messengers, self.clock.now())
 
     async def deliver(
-        self, message: ClaimedMessage, tenant: Tenant | None, report: SendReport
-    ) -> None:
+        self,
+        message: ClaimedMessage,
+        tenant: Tenant | None,
+        report: SendReport,
+        recorder: _Recorder | None = None,
+    ) -> Delivery:
         """Send one leased row and record the outcome. A row taken over from a sender that
         crashed while sending is first looked up on the platform: if it is there, it is not
-        sent again."""
+        sent again. Returns the outcome (for the pacer)."""
         if tenant is None or not tenant.active:
-            await self.finish(message, Delivery(DeliveryStatus.FAILED), report, cancel=True)
-            return
+            failed = Delivery(DeliveryStatus.FAILED)
+            await self.finish(message, failed, report, cancel=True, recorder=recorder)
+            return failed
         messenger = self.messengers[message.platform]
         target = Target(TargetKind(message.target_kind), message.target_id)
         if message.reclaimed:
@@ -112,15 +181,17 @@ class Sender:
             except Exception as error:
                 logger.warning("could not reconcile %s: %r", message.delivery_key, error)
                 retry = Delivery(DeliveryStatus.RETRY, detail=f"reconcile: {error!r}")
-                await self.finish(message, retry, report)
-                return
+                await self.finish(message, retry, report, recorder=recorder)
+                return retry
             if found is not None and found.status is DeliveryStatus.SENT:
-                await self.finish(message, found, report, reconciled=True)
-                return
+                await self.finish(message, found, report, reconciled=True, recorder=recorder)
+                return found
             if found is not None and found.status is DeliveryStatus.RETRY:
                 # The platform cannot say whether it has the message: ask again later.
-                await self.finish(message, replace(found, uncertain=True), report)
-                return
+                await self.finish(
+                    message, replace(found, uncertain=True), report, recorder=recorder
+                )
+                return found
         try:
             delivery = await messenger.send(
                 tenant, target, codec.loads(message.payload), delivery_key=message.delivery_key
@@ -128,7 +199,8 @@ class Sender:
         except Exception as error:
             logger.warning("sending %s failed: %r", message.delivery_key, error)
             delivery = Delivery(DeliveryStatus.RETRY, detail=repr(error))
-        await self.finish(message, delivery, report)
+        await self.finish(message, delivery, report, recorder=recorder)
+        return delivery
 
     async def finish(
         self,
@@ -138,7 +210,9 @@ class Sender:
         *,
         cancel: bool = False,
         reconciled: bool = False,
+        recorder: _Recorder | None = None,
     ) -> None:
+        """Record the outcome (through the drain's recorder when there is one)."""
         now = self.clock.now()
         retry_at = None
         uncertain = False
@@ -157,17 +231,19 @@ class Sender:
             status = "blocked"
         else:
             status = "failed"
-        async with transaction(self.sessions) as work:
-            recorded = await work.rituals.finish_outbox(
-                message,
-                self.owner,
-                status=status,
-                now=now,
-                platform_message_id=delivery.platform_message_id,
-                detail=("reconciled " if reconciled else "") + delivery.detail,
-                retry_at=retry_at,
-                uncertain=uncertain,
-            )
+        outcome: dict[str, Any] = {
+            "status": status,
+            "now": now,
+            "platform_message_id": delivery.platform_message_id,
+            "detail": ("reconciled " if reconciled else "") + delivery.detail,
+            "retry_at": retry_at,
+            "uncertain": uncertain,
+        }
+        if recorder is not None:
+            recorded = await recorder.record(message, outcome)
+        else:
+            async with transaction(self.sessions) as work:
+                recorded = await work.rituals.finish_outbox(message, self.owner, **outcome)
         if not recorded:
             logger.warning("lease on %s lost before its outcome was recorded", message.delivery_key)
             report.lost += 1
@@ -181,3 +257,230 @@ class Sender:
             report.cancelled += 1
         else:
             report.failed += 1
+
+
+class _Recorder:
+    """Writes the outcomes of concurrent sends together: whatever arrived while the previous
+    transaction ran goes into the next one (one writer, fewer commits)."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.waiting: list[tuple[ClaimedMessage, dict[str, Any], asyncio.Future[bool]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def record(self, message: ClaimedMessage, outcome: dict[str, Any]) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.waiting.append((message, outcome, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._write(), name="rituals-outcomes")
+        return await future
+
+    async def _write(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[:RECORD_BATCH], self.waiting[RECORD_BATCH:]
+            try:
+                async with transaction(self.sender.sessions) as work:
+                    results = [
+                        await work.rituals.finish_outbox(message, self.sender.owner, **outcome)
+                        for message, outcome, _ in batch
+                    ]
+            except BaseException as error:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, _, future), recorded in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(recorded)
+
+    async def close(self) -> None:
+        """Let the outcomes already handed over reach the database."""
+        if self.task is not None and not self.task.done():
+            await asyncio.shield(self.task)
+
+
+class _Drain:
+    """One drain: the per-workspace queues, the ready heap, the sends in flight."""
+
+    def __init__(self, sender: Sender, report: SendReport, planning: PlanningFeed | None) -> None:
+        self.sender = sender
+        self.report = report
+        self.planning = planning
+        self.pacer = sender.pacer
+        self.workspaces: dict[tuple[str, int], _Workspace] = {}
+        self.heap: list[tuple[float, int, tuple[str, int]]] = []
+        self.order = 0
+        self.held = 0
+        self.sends: set[asyncio.Task[None]] = set()
+        self.exhausted = False
+        self.full: set[int] = set()
+        """Tenants passed over by the last claim because they had no room."""
+        self.rounds = 0
+        self.claim_at = 0.0
+        """Monotonic instant before which no claim is made while rows are held."""
+        self.recorder = _Recorder(sender)
+
+    # ------------------------------------------------------------------ loop
+
+    async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            for task in self.sends:
+                task.cancel()
+            if self.sends:
+                await asyncio.gather(*self.sends, return_exceptions=True)
+            await self.recorder.close()
+
+    async def _loop(self) -> None:
+        while True:
+            if self._may_claim():
+                await self._claim()
+                continue
+            self._start_ready_sends()
+            if not self.sends and not self.heap and self.held == 0:
+                if self.exhausted and (self.planning is None or self.planning.done):
+                    return
+                if self.rounds >= MAX_ROUNDS:
+                    self.report.more = True
+                    return
+            await self._wait()
+
+    def _may_claim(self) -> bool:
+        if self.planning is not None and self.planning.queued.is_set():
+            self.planning.queued.clear()
+            self.exhausted = False
+            self.claim_at = 0.0
+        if self.exhausted or self.rounds >= MAX_ROUNDS or self.held >= MAX_HELD:
+            return False
+        return self.held == 0 or self.pacer.now() >= self.claim_at
+
+    async def _wait(self) -> None:
+        """Until a send ends, the next workspace's turn or claim comes, or the planner queues."""
+        waiters: set[asyncio.Future[Any]] = set(self.sends)
+        moments = []
+        if self.heap and len(self.sends) < MAX_SENDS_AT_ONCE:
+            moments.append(self.heap[0][0])
+        if not self.exhausted and self.rounds < MAX_ROUNDS and self.held < MAX_HELD:
+            moments.append(self.claim_at)
+        timer: asyncio.Future[None] | None = None
+        if moments:
+            delay = max(min(moments) - self.pacer.now(), 0.0)
+            timer = asyncio.ensure_future(self.pacer.sleep(delay))
+            waiters.add(timer)
+        planned: asyncio.Task[bool] | None = None
+        if self.planning is not None and not self.planning.done:
+            planned = asyncio.create_task(self.planning.queued.wait())
+            waiters.add(planned)
+        if not waiters:  # pragma: no cover - the loop only waits with something to wait for
+            return
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for helper in (timer, planned):
+                if helper is not None and not helper.done():
+                    helper.cancel()
+        for task in [t for t in self.sends if t.done()]:
+            self.sends.discard(task)
+            task.result()  # a crash (or a bug) ends the drain, as it would end the process
+
+    # ------------------------------------------------------------------ claims
+
+    def _ahead(self, platform: str, tenant_id: int) -> int:
+        """Rows of this workspace worth holding: what its pace sends within `HOLD_AHEAD`."""
+        base = self._base(platform)
+        if base <= 0:
+            return MAX_HELD
+        interval = self.pacer.interval((platform, tenant_id), base)
+        return max(1, math.floor(HOLD_AHEAD / interval))
+
+    def _room(self, tenant_id: int, platform: str) -> int:
+        workspace = self.workspaces.get((platform, tenant_id))
+        held = len(workspace.rows) + int(workspace.sending) if workspace else 0
+        return self._ahead(platform, tenant_id) - held
+
+    def _base(self, platform: str) -> float:
+        messenger = self.sender.messengers.get(platform)
+        return declared_interval(messenger) if messenger is not None else 0.0
+
+    async def _claim(self) -> None:
+        self.rounds += 1
+        self.full = {key[1] for key in self.workspaces if self._room(key[1], key[0]) <= 0}
+        limit = min(self.sender.config.batch_size, MAX_HELD - self.held)
+        batch = await self.sender.claim(limit, self.full, self._room)
+        if len(batch) < limit:
+            self.exhausted = True
+            self.claim_at = self.pacer.now() + CLAIM_PAUSE
+        lease_ends = self.sender.clock.now() + self.sender.config.send_lease
+        for message, tenant in batch:
+            key = (message.platform, message.tenant_id)
+            workspace = self.workspaces.get(key)
+            if workspace is None:
+                workspace = self.workspaces[key] = _Workspace(key, self._base(message.platform))
+            workspace.rows.append(_Held(message, tenant, lease_ends))
+            self.held += 1
+            if not workspace.scheduled:
+                self._schedule(workspace)
+
+    def _schedule(self, workspace: _Workspace) -> None:
+        workspace.scheduled = True
+        self.order += 1
+        heapq.heappush(self.heap, (self.pacer.ready_at(workspace.key), self.order, workspace.key))
+
+    # ------------------------------------------------------------------ sends
+
+    def _start_ready_sends(self) -> None:
+        now = self.pacer.now()
+        while self.heap and self.heap[0][0] <= now and len(self.sends) < MAX_SENDS_AT_ONCE:
+            _, _, key = heapq.heappop(self.heap)
+            workspace = self.workspaces[key]
+            ready = self.pacer.ready_at(key)
+            if ready > now:  # its pace changed since it was queued (a refusal): later
+                self.order += 1
+                heapq.heappush(self.heap, (ready, self.order, key))
+                continue
+            task = asyncio.create_task(self._send_next(workspace))
+            self.sends.add(task)
+
+    async def _send_next(self, workspace: _Workspace) -> None:
+        held = workspace.rows.popleft()
+        self.held -= 1
+        workspace.sending = True
+        try:
+            if self.sender.clock.now() + LEASE_MARGIN >= held.lease_ends:
+                ending = Delivery(DeliveryStatus.RETRY, retry_after=1.0, detail="lease ending")
+                await self._put_back(held, ending)
+            else:
+                delivery = await self.sender.deliver(
+                    held.message, held.tenant, self.report, self.recorder
+                )
+                if delivery.status is DeliveryStatus.RETRY and delivery.retry_after is not None:
+                    self.pacer.refused(workspace.key, workspace.interval, delivery.retry_after)
+                    if workspace.interval > 0:  # the whole workspace waits: its rows go back
+                        while workspace.rows:
+                            self.held -= 1
+                            await self._put_back(workspace.rows.popleft(), delivery)
+                else:
+                    self.pacer.accepted(workspace.key, workspace.interval)
+        finally:
+            self._after_send(workspace)
+
+    async def _put_back(self, held: _Held, why: Delivery) -> None:
+        """Return a held row to the outbox untried, due when `why` says (Retry-After)."""
+        await self.sender.finish(
+            held.message, replace(why, uncertain=False), self.report, recorder=self.recorder
+        )
+
+    def _after_send(self, workspace: _Workspace) -> None:
+        workspace.sending = False
+        tenant_id = workspace.key[1]
+        if tenant_id in self.full:  # it has room again: its next rows may be claimed
+            self.full.discard(tenant_id)
+            self.exhausted = False
+        if workspace.rows:
+            self._schedule(workspace)
+        else:
+            workspace.scheduled = False
+            del self.workspaces[workspace.key]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -19,7 +20,7 @@ from rituals.definitions import Ritual
 from rituals.lease import ClockLease
 from rituals.planner import Planner, PlanReport
 from rituals.schedule import next_occurrence
-from rituals.sender import Sender, SendReport
+from rituals.sender import PlanningFeed, Sender, SendReport
 from rituals.transactions import transaction
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ class RunReport:
     """False when another clock holds the lease: nothing was planned or sent."""
     plan: PlanReport = field(default_factory=PlanReport)
     send: SendReport = field(default_factory=SendReport)
+    next_send: datetime | None = None
+    """When a message put back in the outbox (a retry, a lease to take over) becomes due:
+    the clock should run again then, not on its next heartbeat."""
 
 
 class RitualService:
@@ -58,26 +62,39 @@ class RitualService:
         self.lease = ClockLease(sessions, self.holder, config.clock_lease)
 
     async def run_due(self) -> RunReport:
-        """If this process holds the clock lease: plan every due occurrence, then send."""
+        """If this process holds the clock lease: plan every due occurrence and send, the
+        sender starting on the first planned messages while the rest is planned."""
         if not await self.lease.hold(self.clock.now()):
             return RunReport(active=False)
-        plan = await self.planner.plan(self.clock.now())
-        send = await self.sender.drain()
+        feed = PlanningFeed()
+        sending = asyncio.create_task(self.sender.drain(feed), name="rituals-send")
+        try:
+            plan = await self.planner.plan(self.clock.now(), on_queued=feed.notify)
+        except BaseException:
+            feed.finish()
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+            raise
+        feed.finish()
+        send = await sending
+        next_send = await self.sender.next_due()
         if plan.missed or send.failed or send.lost:
             logger.warning("rituals: %s; %s", plan, send)
         elif plan.queued or send.sent:
             logger.debug("rituals: %s; %s", plan, send)
-        return RunReport(True, plan, send)
+        return RunReport(True, plan, send, next_send)
 
     async def wakeups(self) -> dict[int, datetime]:
         """When each enabled ritual of an active tenant next fires (UTC), by ritual id."""
         now = self.clock.now()
         plan: dict[int, datetime] = {}
         async with transaction(self.sessions) as work:
-            for record in await work.rituals.live_rituals():
+            records = await work.rituals.live_rituals()
+            tenants = await work.rituals.tenants({record.tenant_id for record in records})
+            for record in records:
                 if not record.enabled:
                     continue
-                tenant = await work.core.get_tenant(record.tenant_id)
+                tenant = tenants.get(record.tenant_id)
                 if tenant is None or not tenant.active:
                     continue
                 ritual = Ritual.of(record)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import CATALOGUE, translate
-from bot.model import Locale
+from bot.model import Locale, Tenant
 from storage.models import Base, TenantRow
 from storage.ritual_models import (
     RitualOccurrenceRow,
@@ -134,6 +144,26 @@ class RitualRepository:
 
     async def tenant_ids(self) -> list[int]:
         return list(await self._session.scalars(select(TenantRow.id).order_by(TenantRow.id)))
+
+    async def tenants(self, ids: Iterable[int]) -> dict[int, Tenant]:
+        """The tenants with these ids (missing ones left out), in one query."""
+        wanted = sorted(set(ids))
+        found: dict[int, Tenant] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            rows = await self._session.scalars(
+                select(TenantRow).where(TenantRow.id.in_(wanted[start : start + _IN_CHUNK]))
+            )
+            for row in rows:
+                found[row.id] = Tenant(
+                    id=row.id,
+                    platform=row.platform,
+                    external_id=row.external_id,
+                    name=row.name,
+                    locale=Locale(row.locale),
+                    timezone=row.timezone,
+                    active=row.active,
+                )
+        return found
 
     async def tenants_without_rituals(self) -> list[int]:
         """Active tenants the rituals layer has never seen."""
@@ -278,6 +308,37 @@ class RitualRepository:
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def advance_watermarks(self, records: Sequence[RitualRecord], until: datetime) -> None:
+        """`advance_watermark` for rituals read earlier without a lock (one batched statement),
+        each only if it has not changed since (same watermark and `updated_at`, not deleted):
+        a ritual changed meanwhile keeps its watermark and is planned again on the next run."""
+        if not records:
+            return
+        table = cast(Table, RitualRow.__table__)
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("ritual_id"),
+                table.c.checked_until == bindparam("read_until"),
+                table.c.updated_at == bindparam("read_updated_at"),
+                table.c.checked_until < until,
+                table.c.deleted_at.is_(None),
+            )
+            .values(checked_until=until)
+        )
+        connection = await self._session.connection()
+        await connection.execute(
+            statement,
+            [
+                {
+                    "ritual_id": record.id,
+                    "read_until": record.checked_until,
+                    "read_updated_at": record.updated_at,
+                }
+                for record in records
+            ],
+        )
 
     async def advance_watermark(self, ritual_id: int, until: datetime) -> None:
         """Every occurrence up to `until` is dealt with (never moves the watermark back)."""
@@ -429,6 +490,22 @@ class RitualRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def cancel_pending_of_tenants(self, tenant_ids: Sequence[int], *, reason: str) -> int:
+        """`cancel_pending` for several tenants at once."""
+        cancelled = 0
+        for start in range(0, len(tenant_ids), _IN_CHUNK):
+            result = await self._session.execute(
+                update(RitualOutboxRow)
+                .where(
+                    RitualOutboxRow.status == "pending",
+                    RitualOutboxRow.tenant_id.in_(list(tenant_ids[start : start + _IN_CHUNK])),
+                )
+                .values(status="cancelled", detail=reason, lease_owner=None, lease_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            cancelled += int(getattr(result, "rowcount", 0) or 0)
+        return cancelled
+
     async def cancel_for_inactive_tenants(self, now: datetime) -> int:
         """Cancel every message of uninstalled tenants that no live sender holds."""
         inactive = select(TenantRow.id).where(TenantRow.active.is_(False))
@@ -452,53 +529,84 @@ class RitualRepository:
         now: datetime,
         lease: timedelta,
         limit: int,
+        *,
+        skip_tenants: Collection[int] = (),
+        quota: Callable[[int, str], int] | None = None,
+        scan: int | None = None,
     ) -> list[ClaimedMessage]:
-        """Lease up to `limit` due messages to `owner`, oldest first.
+        """Lease up to `limit` due messages to `owner`, oldest first; none of `skip_tenants`,
+        and at most `quota(tenant_id, platform)` of one tenant (the sender's room for it),
+        looking at the first `scan` due rows (default `limit`) for them.
 
         PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then one UPDATE, so concurrent senders
-        take disjoint rows without waiting. SQLite: a compare-and-set UPDATE per candidate row
-        (same status and attempt count as read), so a row taken meanwhile is left alone.
+        take disjoint rows without waiting. SQLite: one UPDATE of the chosen rows that checks
+        again that each is claimable (SQLite has one writer at a time), and a row whose attempt
+        count moved since it was read is treated as taken over (reconciled before sending).
         """
         names = sorted(set(platforms))
         if not names or limit <= 0:
             return []
+        conditions = [RitualOutboxRow.platform.in_(names), _claimable(now)]
+        if skip_tenants:
+            conditions.append(RitualOutboxRow.tenant_id.not_in(sorted(set(skip_tenants))))
         candidates = (
-            select(RitualOutboxRow.id, RitualOutboxRow.status, RitualOutboxRow.attempts)
-            .where(RitualOutboxRow.platform.in_(names), _claimable(now))
+            select(
+                RitualOutboxRow.id,
+                RitualOutboxRow.tenant_id,
+                RitualOutboxRow.platform,
+                RitualOutboxRow.status,
+                RitualOutboxRow.attempts,
+            )
+            .where(*conditions)
             .order_by(RitualOutboxRow.id)
-            .limit(limit)
+            .limit(max(scan or limit, limit))
         )
         lease_values = {"status": "sending", "lease_owner": owner, "lease_expires_at": now + lease}
         if self._dialect == "postgresql":
-            seen = (await self._session.execute(candidates.with_for_update(skip_locked=True))).all()
-            if not seen:
-                return []
-            previous = {row.id: row.status for row in seen}
-            claimed = await self._session.scalars(
-                update(RitualOutboxRow)
-                .where(RitualOutboxRow.id.in_(list(previous)))
-                .values(**lease_values, attempts=RitualOutboxRow.attempts + 1)
-                .returning(RitualOutboxRow)
-                .execution_options(synchronize_session=False)
+            candidates = candidates.with_for_update(skip_locked=True)
+        seen = _within_quota((await self._session.execute(candidates)).all(), quota, limit)
+        if not seen:
+            return []
+        previous = {row.id: (row.status, row.attempts) for row in seen}
+        statement = update(RitualOutboxRow).where(RitualOutboxRow.id.in_(list(previous)))
+        if self._dialect != "postgresql":
+            statement = statement.where(_claimable(now))
+        claimed = await self._session.scalars(
+            statement.values(**lease_values, attempts=RitualOutboxRow.attempts + 1)
+            .returning(RitualOutboxRow)
+            .execution_options(synchronize_session=False)
+        )
+        rows = sorted(claimed.all(), key=lambda row: row.id)
+        return [
+            _claimed(
+                row,
+                previous[row.id][0] == "sending" or previous[row.id][1] + 1 != row.attempts,
             )
-            rows = sorted(claimed.all(), key=lambda row: row.id)
-            return [_claimed(row, previous[row.id] == "sending") for row in rows]
-        messages: list[ClaimedMessage] = []
-        for row_id, status, attempts in (await self._session.execute(candidates)).all():
-            row = await self._session.scalar(
-                update(RitualOutboxRow)
-                .where(
-                    RitualOutboxRow.id == row_id,
-                    RitualOutboxRow.status == status,
-                    RitualOutboxRow.attempts == attempts,
-                )
-                .values(**lease_values, attempts=attempts + 1)
-                .returning(RitualOutboxRow)
-                .execution_options(synchronize_session=False)
+            for row in rows
+        ]
+
+    async def next_available(self, platforms: Iterable[str], now: datetime) -> datetime | None:
+        """When the earliest message not yet due becomes claimable (a retry, a lease to take
+        over), or None: when the sender should look at the outbox again."""
+        names = sorted(set(platforms))
+        if not names:
+            return None
+        pending = await self._session.scalar(
+            select(func.min(RitualOutboxRow.available_at)).where(
+                RitualOutboxRow.platform.in_(names),
+                RitualOutboxRow.status == "pending",
+                RitualOutboxRow.available_at > now,
             )
-            if row is not None:
-                messages.append(_claimed(row, status == "sending"))
-        return messages
+        )
+        leased = await self._session.scalar(
+            select(func.min(RitualOutboxRow.lease_expires_at)).where(
+                RitualOutboxRow.platform.in_(names),
+                RitualOutboxRow.status == "sending",
+                RitualOutboxRow.lease_expires_at > now,
+            )
+        )
+        times = [at for at in (pending, leased) if at is not None]
+        return min(times) if times else None
 
     async def finish_outbox(
         self,
@@ -594,6 +702,28 @@ class RitualRepository:
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
         result = await self._session.execute(statement.returning(returning))
         return result.scalar_one_or_none()
+
+
+_IN_CHUNK = 500
+"""Ids per `IN (...)` list, well within every database's bound on parameters."""
+
+
+def _within_quota(
+    rows: Sequence[Any], quota: Callable[[int, str], int] | None, limit: int
+) -> list[Any]:
+    """The first `limit` rows, keeping for each tenant no more than its quota (in order)."""
+    if quota is None:
+        return list(rows[:limit])
+    taken: dict[int, int] = {}
+    kept: list[Any] = []
+    for row in rows:
+        count = taken.get(row.tenant_id, 0)
+        if count < quota(row.tenant_id, row.platform):
+            taken[row.tenant_id] = count + 1
+            kept.append(row)
+            if len(kept) >= limit:
+                break
+    return kept
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

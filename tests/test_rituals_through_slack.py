@@ -21,6 +21,7 @@ from bot.model import Tenant
 from main.rituals_app import RitualRuntime
 from main.settings import Settings
 from rituals.kinds import RitualKind
+from rituals.pacing import Pacer
 from rituals.service import RunReport
 from rituals.transactions import transaction
 from storage.database import Database
@@ -98,7 +99,12 @@ class SlackProcess:
         self.clock = clock
         self.api = api
         self.sleep = ManualSleep(clock)
+        self.pacing = ManualSleep(clock)
+        """The sender's pace (one post a second per workspace), on test time."""
         self.runtime = RitualRuntime(database, {}, clock, Settings())
+        self.runtime.service.sender.pacer = Pacer(
+            now=self.pacing.monotonic, sleep=self.pacing.sleep
+        )
         self.engine = Engine(database.store, clock, extra_commands=self.runtime.commands)
         self._requests = itertools.count(1)
         self._harness: SlackHarness | None = None
@@ -312,20 +318,44 @@ async def test_the_check_in_goes_to_the_id_of_the_channel_slack_escaped(
     assert len(ritual_posts(slack_api, TEAM_CHANNEL[TEAM_A])) == 1
 
 
-async def test_a_429_is_waited_out_and_each_reminder_is_posted_once(
+async def test_a_429_puts_the_workspace_s_posts_back_until_retry_after_and_each_is_posted_once(
     boussole: SlackProcess, slack_api: FakeSlackApi, database: Database
 ) -> None:
     await boussole.set_up(TEAM_A)
     since = len(slack_api.calls)
     slack_api.rate_limit(POST, retry_after="7")
 
-    report = await boussole.tick(MONDAY_9)
+    first = await boussole.tick(MONDAY_9)
+    early = await boussole.tick(MONDAY_9 + timedelta(seconds=6))
+    due = await boussole.tick(MONDAY_9 + timedelta(seconds=7))
 
-    assert boussole.sleep.waits == [7.0]
+    # Nothing waits in process: the 429's row and the workspace's other row go back to the
+    # outbox at Retry-After, and the clock is woken then.
+    assert boussole.sleep.waits == []
+    assert (first.send.sent, first.send.retried) == (0, 2)
+    assert first.next_send == MONDAY_9 + timedelta(seconds=7)
+    assert (early.send.sent, due.send.sent) == (0, 2)
     assert post_attempts(slack_api, TEAM_A, since) == 3  # the 429, then the two reminders
     assert [len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_A)] == [1, 1]
-    assert (report.send.sent, report.send.retried) == (2, 0)
-    assert [(row.status, row.attempts) for row in await outbox(database)] == [("sent", 1)] * 2
+    assert [(row.status, row.attempts) for row in await outbox(database)] == [("sent", 2)] * 2
+
+
+async def test_a_workspace_s_posts_are_paced_one_second_apart_on_the_test_clock(
+    boussole: SlackProcess, slack_api: FakeSlackApi
+) -> None:
+    await boussole.set_up(TEAM_A)
+    await boussole.set_up(TEAM_B)
+    since = len(slack_api.calls)
+
+    report = await boussole.tick(MONDAY_9)
+
+    assert report.send.sent == 4
+    posts = [c.team_id for c in slack_api.calls[since:] if c.method == POST]
+    # Each workspace's first post goes at once, its second one an interval later: both first
+    # posts (in either order) come before either second one.
+    assert sorted(posts[:2]) == sorted(posts[2:]) == [TEAM_A, TEAM_B]
+    assert boussole.pacing.slept >= 1.0
+    assert slack_api.count("conversations.open") == 4  # one per manager, remembered after
 
 
 async def test_a_long_retry_after_goes_back_to_the_outbox_and_is_posted_once_after_it(
@@ -360,47 +390,51 @@ async def test_a_long_retry_after_never_holds_the_clock(
     assert all(wait <= SECONDS_SLACK_MAY_BE_WAITED_OUT for wait in boussole.sleep.waits)
 
 
+def first_poster(api: FakeSlackApi, since: int) -> tuple[str, str]:
+    """(the workspace whose post came first since `since`, the other one): workspaces are sent
+    to side by side, so which one's first post reaches Slack first is not fixed."""
+    first = next(c.team_id for c in api.calls[since:] if c.method == POST)
+    return first, TEAM_B if first == TEAM_A else TEAM_A
+
+
 async def test_with_a_long_retry_after_another_workspace_still_gets_its_posts_in_the_tick(
     boussole: SlackProcess, slack_api: FakeSlackApi
 ) -> None:
     await boussole.set_up(TEAM_A)
     await boussole.set_up(TEAM_B)
     since = len(slack_api.calls)
-    slack_api.rate_limit(POST, retry_after="120")  # the tick's first post: workspace A's
+    slack_api.rate_limit(POST, retry_after="120")  # the tick's first post, whichever it is
 
     await boussole.tick(MONDAY_9)
+    limited, other = first_poster(slack_api, since)
 
-    assert [len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_B)] == [1, 1]
-    assert post_attempts(slack_api, TEAM_B, since) == 2
-    assert sum(len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_A)) == 0
+    assert [len(ritual_posts(slack_api, dm)) for dm in dms(other)] == [1, 1]
+    assert post_attempts(slack_api, other, since) == 2
+    assert sum(len(ritual_posts(slack_api, dm)) for dm in dms(limited)) == 0
     await boussole.tick(MONDAY_9 + timedelta(seconds=120))
-    assert [len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_A)] == [1, 1]
-    assert post_attempts(slack_api, TEAM_B, since) == 2
+    assert [len(ritual_posts(slack_api, dm)) for dm in dms(limited)] == [1, 1]
+    assert post_attempts(slack_api, other, since) == 2
 
 
-async def test_a_workspace_waiting_out_a_429_does_not_hold_back_another(
+async def test_a_workspace_s_429_holds_nothing_back_from_another_workspace(
     boussole: SlackProcess, slack_api: FakeSlackApi
 ) -> None:
     await boussole.set_up(TEAM_A)
     await boussole.set_up(TEAM_B)
     since = len(slack_api.calls)
-    slack_api.rate_limit(POST, retry_after="20")  # the tick's first post: workspace A's
-    boussole.sleep.release.clear()
+    slack_api.rate_limit(POST, retry_after="20")  # the tick's first post, whichever it is
 
-    tick = asyncio.create_task(boussole.tick(MONDAY_9))
-    try:
-        await boussole.sleep.sleeping.wait()  # workspace A waits out its 429...
-        for _ in range(500):  # ...while workspace B's posts go (bounded wait, no timing claim)
-            if post_attempts(slack_api, TEAM_B, since) >= 2:
-                break
-            await asyncio.sleep(0.01)
-        sent_to_b_meanwhile = post_attempts(slack_api, TEAM_B, since)
-    finally:
-        boussole.sleep.release.set()
-        await tick
+    first = await boussole.tick(MONDAY_9)
+    limited, other = first_poster(slack_api, since)
 
+    assert (first.send.sent, first.send.retried) == (2, 2)
+    assert [len(ritual_posts(slack_api, dm)) for dm in dms(other)] == [1, 1]
+    assert post_attempts(slack_api, limited, since) == 1  # the 429 only
+    assert boussole.sleep.waits == []
+    assert first.next_send == MONDAY_9 + timedelta(seconds=20)
+    assert (await boussole.tick(MONDAY_9 + timedelta(seconds=19))).send.sent == 0
+    assert (await boussole.tick(MONDAY_9 + timedelta(seconds=20))).send.sent == 2
     assert [len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_A) + dms(TEAM_B)] == [1] * 4
-    assert sent_to_b_meanwhile == 2
 
 
 async def test_a_post_slack_took_before_the_connection_dropped_is_found_not_reposted(
