@@ -73,6 +73,23 @@ async def test_opening_the_home_tab_publishes_the_home_view(
     assert action_ids == ["cap.ack", "quickwin.log.open", "retex.open"]
 
 
+async def test_a_command_that_changes_data_publishes_the_refreshed_home_once(
+    slack: SlackHarness, slack_api: FakeSlackApi
+) -> None:
+    await slack.command(command_payload(slack_api, "définir Premier cap"))
+    await slack.drain()
+    before = slack_api.count("views.publish")
+
+    await slack.command(command_payload(slack_api, "définir Deuxième cap, plus clair"))
+    await slack.command(command_payload(slack_api, "voir", hook="cmd2"))  # changes nothing
+    await slack.drain()
+
+    published = slack_api.of("views.publish")[before:]
+    assert [call.params["user_id"] for call in published] == ["U0CLAIRE"]
+    texts = " ".join(str(b) for b in published[0].params["view"]["blocks"])
+    assert "Deuxième cap, plus clair" in texts and "Premier cap" not in texts
+
+
 async def test_home_keeps_the_name_a_command_gave(
     slack: SlackHarness, slack_api: FakeSlackApi, database: Database
 ) -> None:
