@@ -88,24 +88,24 @@ class BoussoleAgent(ActivityHandler):
             activity.action or ""
         ).startswith("remove"):
             return
-        now = self._clock.now()
         conversation_type = activity.conversation.conversation_type or PERSONAL
         sender = activity.from_property
         user = sender.aad_object_id if sender and conversation_type == PERSONAL else None
-        await self._conversations.remember(
-            tenant.external_id, activity.get_conversation_reference(), conversation_type, user, now
-        )
         people = [sender] if sender else []
         people.extend(activity.members_added or [])
-        for person in people:
-            if person.aad_object_id and person.id and activity.service_url:
-                await self._conversations.remember_member(
-                    tenant.external_id,
-                    StoredMember(
-                        person.aad_object_id, person.id, person.name or "", activity.service_url
-                    ),
-                    now,
-                )
+        members = [
+            StoredMember(person.aad_object_id, person.id, person.name or "", activity.service_url)
+            for person in people
+            if person.aad_object_id and person.id and activity.service_url
+        ]
+        await self._conversations.remember_turn(
+            tenant.external_id,
+            activity.get_conversation_reference(),
+            conversation_type,
+            user,
+            members,
+            self._clock.now(),
+        )
 
     # --- messages and card clicks ----------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from microsoft_agents.activity import ConversationReference
@@ -11,14 +12,30 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.teams.recent_writes import RecentWrites
 from storage.teams_models import TeamsConversationRow, TeamsMemberRow, TeamsSentActivityRow
 
 PERSONAL = "personal"
+REMEMBER_REFRESH = timedelta(seconds=60)
+"""How long a turn that repeats what this process just stored skips the write. A conversation
+blocked by another process (the `clock`) is unblocked at most this late by a new message."""
+RECENT_CAPACITY = 10_000
+"""Conversations whose last write a process remembers (least recently written dropped)."""
 
 
 def base_conversation_id(conversation_id: str) -> str:
     """A channel thread "19:…@thread.tacv2;messageid=123" belongs to channel "19:…@thread.tacv2"."""
     return conversation_id.split(";messageid=", 1)[0]
+
+
+def _storable(reference: ConversationReference) -> ConversationReference:
+    """The reference as stored: the channel itself (not a thread), nothing of one activity
+    (its id, the SDK's per-request id)."""
+    stored = reference.model_copy(deep=True)
+    stored.conversation.id = base_conversation_id(reference.conversation.id)
+    stored.activity_id = None
+    stored.request_id = None
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +59,9 @@ class StoredMember:
 class ConversationStore:
     """Tenant-scoped reads and writes of the Teams tables (SQLite and PostgreSQL)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, refresh_after: timedelta = REMEMBER_REFRESH) -> None:
         self._engine = engine
+        self._recent = RecentWrites(refresh_after, RECENT_CAPACITY)
 
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
@@ -58,25 +76,69 @@ class ConversationStore:
         at: datetime,
     ) -> None:
         """Store or refresh a conversation reference (a new message unblocks it: the user is back)."""
-        conversation_id = base_conversation_id(reference.conversation.id)
-        stored = reference.model_copy(deep=True)
-        stored.conversation.id = conversation_id
-        stored.activity_id = None
-        payload = stored.model_dump_json(by_alias=True, exclude_none=True)
+        statement = self._conversation_upsert(
+            tenant_external_id, _storable(reference), conversation_type, user_aad_object_id, at
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+        self._recent.pop((tenant_external_id, base_conversation_id(reference.conversation.id)))
+
+    async def remember_turn(
+        self,
+        tenant_external_id: str,
+        reference: ConversationReference,
+        conversation_type: str,
+        user_aad_object_id: str | None,
+        members: Sequence[StoredMember],
+        at: datetime,
+    ) -> bool:
+        """Store what an authenticated activity says (its conversation and the people in it),
+        in one transaction. Skipped (False) when this process stored exactly the same less
+        than `refresh_after` ago and has not seen the conversation blocked since."""
+        stored = _storable(reference)
+        key = (tenant_external_id, stored.conversation.id)
+        fingerprint = (
+            stored.model_dump_json(by_alias=True, exclude_none=True),
+            conversation_type,
+            user_aad_object_id,
+            tuple(members),
+        )
+        if self._recent.fresh(key, fingerprint, at):
+            return False
+        statements = [
+            self._conversation_upsert(
+                tenant_external_id, stored, conversation_type, user_aad_object_id, at
+            )
+        ]
+        statements += [self._member_upsert(tenant_external_id, m, at) for m in members]
+        async with self._engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(statement)
+        self._recent.put(key, fingerprint, at)
+        return True
+
+    def _conversation_upsert(
+        self,
+        tenant_external_id: str,
+        stored: ConversationReference,
+        conversation_type: str,
+        user_aad_object_id: str | None,
+        at: datetime,
+    ) -> Any:
         values = {
             "tenant_external_id": tenant_external_id,
-            "conversation_id": conversation_id,
+            "conversation_id": stored.conversation.id,
             "conversation_type": conversation_type,
             "user_aad_object_id": user_aad_object_id,
-            "service_url": reference.service_url or "",
-            "reference": payload,
+            "service_url": stored.service_url or "",
+            "reference": stored.model_dump_json(by_alias=True, exclude_none=True),
             "blocked": False,
             "blocked_at": None,
             "created_at": at,
             "updated_at": at,
         }
         statement = self._insert(TeamsConversationRow.__table__).values(**values)
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=["tenant_external_id", "conversation_id"],
             set_={
                 key: statement.excluded[key]
@@ -95,15 +157,8 @@ class ConversationStore:
                 else {}
             ),
         )
-        async with self._engine.begin() as connection:
-            await connection.execute(statement)
 
-    async def remember_member(
-        self,
-        tenant_external_id: str,
-        member: StoredMember,
-        at: datetime,
-    ) -> None:
+    def _member_upsert(self, tenant_external_id: str, member: StoredMember, at: datetime) -> Any:
         values = {
             "tenant_external_id": tenant_external_id,
             "aad_object_id": member.aad_object_id,
@@ -113,15 +168,13 @@ class ConversationStore:
             "updated_at": at,
         }
         statement = self._insert(TeamsMemberRow.__table__).values(**values)
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=["tenant_external_id", "aad_object_id"],
             set_={
                 key: statement.excluded[key]
                 for key in ("teams_user_id", "display_name", "service_url", "updated_at")
             },
         )
-        async with self._engine.begin() as connection:
-            await connection.execute(statement)
 
     @staticmethod
     def _stored(row: Any) -> StoredConversation:
@@ -216,6 +269,7 @@ class ConversationStore:
         )
         async with self._engine.begin() as connection:
             await connection.execute(statement)
+        self._recent.pop((tenant_external_id, base_conversation_id(conversation_id)))
 
     async def record_sent(
         self,

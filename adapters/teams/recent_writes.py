@@ -1,0 +1,39 @@
+"""A bounded memory of what this process last wrote, and when, to skip repeating a write."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from datetime import datetime, timedelta
+
+
+class RecentWrites:
+    """Key → (fingerprint, time written); the least recently written keys go first."""
+
+    def __init__(self, refresh_after: timedelta, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.refresh_after = refresh_after
+        self.capacity = capacity
+        self._entries: OrderedDict[Hashable, tuple[Hashable, datetime]] = OrderedDict()
+
+    def fresh(self, key: Hashable, fingerprint: Hashable, at: datetime) -> bool:
+        """True when `fingerprint` was written for `key` less than `refresh_after` before `at`."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return False
+        written, when = entry
+        return written == fingerprint and timedelta(0) <= at - when < self.refresh_after
+
+    def put(self, key: Hashable, fingerprint: Hashable, at: datetime) -> None:
+        self._entries[key] = (fingerprint, at)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def pop(self, key: Hashable) -> None:
+        """Forget `key`: its next write happens whatever it holds."""
+        self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)

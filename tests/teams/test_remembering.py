@@ -1,0 +1,126 @@
+"""What each authenticated turn stores (conversation, people), and when a repeat skips it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from adapters.teams.recent_writes import RecentWrites
+from adapters.teams.references import REMEMBER_REFRESH, ConversationStore
+from bot.delivery import DeliveryStatus
+from storage.teams_models import TeamsConversationRow, TeamsMemberRow
+from tests.support.clock import FakeClock
+from tests.teams.activities import TENANT_A, personal_install, personal_message
+from tests.teams.conftest import TeamsServer
+from tests.teams.test_messenger import MARIE_DM, RITUAL, TEAMS_A
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def test_recent_writes_are_fresh_only_for_the_same_fingerprint_within_the_window() -> None:
+    recent = RecentWrites(timedelta(seconds=60), capacity=2)
+    recent.put("a", ("ref", 1), T0)
+
+    assert recent.fresh("a", ("ref", 1), T0 + timedelta(seconds=59))
+    assert not recent.fresh("a", ("ref", 1), T0 + timedelta(seconds=60))
+    assert not recent.fresh("a", ("ref", 2), T0 + timedelta(seconds=1))
+    assert not recent.fresh("a", ("ref", 1), T0 - timedelta(seconds=1))  # clock went back
+    assert not recent.fresh("b", ("ref", 1), T0)
+    recent.pop("a")
+    assert not recent.fresh("a", ("ref", 1), T0)
+
+
+def test_recent_writes_keep_at_most_capacity_dropping_the_oldest_write() -> None:
+    recent = RecentWrites(timedelta(seconds=60), capacity=2)
+    for key in ("a", "b", "c"):
+        recent.put(key, key, T0)
+    recent.put("b", "b", T0)  # rewritten: now the newest
+
+    assert len(recent) == 2
+    assert not recent.fresh("a", "a", T0)
+    assert recent.fresh("b", "b", T0) and recent.fresh("c", "c", T0)
+    with pytest.raises(ValueError):
+        RecentWrites(timedelta(seconds=1), capacity=0)
+
+
+async def stored_times(server: TeamsServer) -> tuple[list[datetime], list[datetime]]:
+    engine = server.adapter.conversations._engine
+    personal = TeamsConversationRow.conversation_type == "personal"
+    async with engine.connect() as connection:
+        conversations = (
+            await connection.execute(select(TeamsConversationRow.updated_at).where(personal))
+        ).scalars()
+        members = (await connection.execute(select(TeamsMemberRow.updated_at))).scalars()
+        return [_utc(t) for t in conversations], [_utc(t) for t in members]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def test_a_repeated_turn_is_stored_once_per_window(
+    teams: TeamsServer, clock: FakeClock
+) -> None:
+    status, _ = await teams.post(personal_install(teams.service_url))
+    assert status in (200, 202)
+    await teams.post(personal_message(teams.service_url, "aide"))
+    first = clock.now()
+
+    clock.advance(timedelta(seconds=10))
+    await teams.post(personal_message(teams.service_url, "qw liste"))
+    assert await stored_times(teams) == ([first], [first])  # the same reference: skipped
+
+    clock.advance(REMEMBER_REFRESH)
+    await teams.post(personal_message(teams.service_url, "aide"))
+    later = clock.now()
+    assert await stored_times(teams) == ([later], [later])
+
+
+async def test_a_chat_blocked_by_another_process_is_unblocked_within_the_window(
+    teams: TeamsServer, clock: FakeClock
+) -> None:
+    """The clock process marks a chat blocked; the web process learns it when its memory of
+    the last write expires: the user's next message after that unblocks the chat."""
+    status, _ = await teams.post(personal_install(teams.service_url))
+    assert status in (200, 202)
+    engine = teams.adapter.conversations._engine
+    other_process = ConversationStore(engine)
+    async with engine.connect() as connection:
+        conversation_id = (
+            await connection.execute(
+                select(TeamsConversationRow.conversation_id).where(
+                    TeamsConversationRow.conversation_type == "personal"
+                )
+            )
+        ).scalar_one()
+    await other_process.mark_blocked(TENANT_A, conversation_id, clock.now())
+
+    clock.advance(timedelta(seconds=5))
+    await teams.post(personal_message(teams.service_url, "aide"))
+    blocked = await teams.adapter.messenger.send(TEAMS_A, MARIE_DM, RITUAL, delivery_key="r1")
+    assert blocked.status is DeliveryStatus.BLOCKED
+
+    clock.advance(REMEMBER_REFRESH)
+    await teams.post(personal_message(teams.service_url, "aide"))
+    sent = await teams.adapter.messenger.send(TEAMS_A, MARIE_DM, RITUAL, delivery_key="r2")
+    assert sent.status is DeliveryStatus.SENT
+
+
+async def test_a_chat_blocked_by_this_process_is_unblocked_by_the_next_message(
+    teams: TeamsServer, clock: FakeClock
+) -> None:
+    status, _ = await teams.post(personal_install(teams.service_url))
+    assert status in (200, 202)
+    teams.connector.block_writes()
+    blocked = await teams.adapter.messenger.send(TEAMS_A, MARIE_DM, RITUAL, delivery_key="r1")
+    assert blocked.status is DeliveryStatus.BLOCKED
+
+    clock.advance(timedelta(seconds=1))
+    await teams.post(personal_message(teams.service_url, "aide"))
+
+    engine = teams.adapter.conversations._engine
+    async with engine.connect() as connection:
+        flags = (await connection.execute(select(TeamsConversationRow.blocked))).scalars().all()
+    assert flags == [False]
