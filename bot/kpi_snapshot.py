@@ -11,7 +11,7 @@ from bot.model import CapVersion, QuickWinSnapshot, Retex
 
 @dataclass(frozen=True, slots=True)
 class KpiSnapshot:
-    """One tenant's figures for the director's summary, read in a few statements.
+    """One tenant's figures for the director's summary, read by the repository in one go.
 
     `managers_acked` counts the managers (role manager today) who acknowledged `cap`;
     `retex_count` counts the retex since the window start, `retex` holds the newest of them
