@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.kpi_snapshot import KpiSnapshot
 from bot.model import (
@@ -438,21 +449,9 @@ class SqlRepository:
         counts.update({qw_id: int(n) for qw_id, n in result_counts.all()})
         with_history = [qw_id for qw_id in ids if counts[qw_id]]
         if recent > 0 and with_history:
-            latest_each = [
-                select(MeasurementRow)
-                .where(MeasurementRow.tenant_id == tenant_id, MeasurementRow.quick_win_id == qw_id)
-                .order_by(MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
-                .limit(recent)
-                .subquery()
-                for qw_id in with_history
-            ]
-            latest = union_all(*(select(*part.c) for part in latest_each)).subquery()
-            measurement = aliased(MeasurementRow, latest)
-            rows = await self._session.scalars(
-                select(measurement).order_by(
-                    latest.c.quick_win_id, latest.c.measured_at, latest.c.id
-                )
-            )
+            params: dict[str, Any] = {"tenant_id": tenant_id, "recent": recent}
+            params |= {f"qw_{i}": qw_id for i, qw_id in enumerate(with_history)}
+            rows = await self._session.execute(_latest_measurements(len(with_history)), params)
             for row in rows.all():
                 recent_by_id[row.quick_win_id].append(_measurement(row))
 
@@ -642,6 +641,28 @@ class SqlRepository:
         return query.order_by(QuickWinRow.number)
 
 
+@functools.lru_cache(maxsize=64)
+def _latest_measurements(quick_wins: int) -> Select[Any]:
+    """The latest `:recent` measurements of each of `quick_wins` quick wins (`:qw_0`, `:qw_1`
+    …) of tenant `:tenant_id`: one `ORDER BY measured_at DESC LIMIT` per quick win on the
+    (quick_win_id, measured_at) index, glued with UNION ALL. Built once per count (and
+    compiled once per dialect), since building the union costs more than running it."""
+    table = MeasurementRow.__table__
+    latest_each = [
+        select(table)
+        .where(
+            table.c.tenant_id == bindparam("tenant_id"),
+            table.c.quick_win_id == bindparam(f"qw_{i}"),
+        )
+        .order_by(table.c.measured_at.desc(), table.c.id.desc())
+        .limit(bindparam("recent", type_=Integer))
+        .subquery()
+        for i in range(quick_wins)
+    ]
+    latest = union_all(*(select(*part.c) for part in latest_each)).subquery()
+    return select(latest).order_by(latest.c.quick_win_id, latest.c.measured_at, latest.c.id)
+
+
 def _tenant(row: TenantRow) -> Tenant:
     return Tenant(
         id=row.id,
@@ -695,7 +716,7 @@ def _quick_win(row: QuickWinRow) -> QuickWin:
     )
 
 
-def _measurement(row: MeasurementRow) -> Measurement:
+def _measurement(row: MeasurementRow | Row[Any]) -> Measurement:
     return Measurement(
         id=row.id,
         tenant_id=row.tenant_id,
