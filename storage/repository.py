@@ -14,8 +14,10 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    exists,
     func,
     insert,
+    literal,
     select,
     union_all,
     update,
@@ -394,20 +396,27 @@ class SqlRepository:
         author_id: int,
         at: datetime,
     ) -> Measurement:
-        if await self._quick_win_row(tenant_id, quick_win_id) is None:
-            raise RecordNotFound(f"quick win {quick_win_id}")
-        await self._require_member(tenant_id, author_id)
-        row = await self._insert(
-            MeasurementRow,
-            {
-                "tenant_id": tenant_id,
-                "quick_win_id": quick_win_id,
-                "value": value,
-                "note": note,
-                "author_id": author_id,
-                "measured_at": at,
-            },
+        """One statement: inserted only if the quick win and the author are the tenant's."""
+        values = {
+            "tenant_id": tenant_id,
+            "quick_win_id": quick_win_id,
+            "value": value,
+            "note": note,
+            "author_id": author_id,
+            "measured_at": at,
+        }
+        columns = MeasurementRow.__table__.c
+        source = select(
+            *(literal(v, type_=columns[k].type).label(k) for k, v in values.items())
+        ).where(
+            exists().where(QuickWinRow.tenant_id == tenant_id, QuickWinRow.id == quick_win_id),
+            exists().where(MemberRow.tenant_id == tenant_id, MemberRow.id == author_id),
         )
+        row = await self._session.scalar(
+            insert(MeasurementRow).from_select(list(values), source).returning(MeasurementRow)
+        )
+        if row is None:
+            raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
         return _measurement(row)
 
     async def measurements(
