@@ -100,5 +100,6 @@ class Pacer:
         while len(self._paces) > MAX_TRACKED:
             del self._paces[next(iter(self._paces))]
 
-    def __len__(self) -> int:
+    def tracked(self) -> int:
+        """How many workspaces are remembered (bounded by `MAX_TRACKED`)."""
         return len(self._paces)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -56,10 +56,12 @@ class Planner:
         self.sessions = sessions
         self.config = config
 
-    async def plan(self, now: datetime, on_queued: Callable[[], None] | None = None) -> PlanReport:
+    async def plan(
+        self, now: datetime, on_queued: Callable[[], Awaitable[None]] | None = None
+    ) -> PlanReport:
         """Welcome new tenants, then plan every live ritual: the ones with nothing due only
         have their watermark moved (in bulk), the due ones are locked and decided in groups of
-        `PLAN_GROUP` per transaction; `on_queued` is called after each group that queued."""
+        `PLAN_GROUP` per transaction; `on_queued` is awaited after each group that queued."""
         await self.welcome_new_tenants(now)
         async with transaction(self.sessions) as work:
             records = await work.rituals.live_rituals()
@@ -87,17 +89,22 @@ class Planner:
                         )
             report.add(done)
             if done.messages and on_queued is not None:
-                on_queued()
+                await on_queued()
         return report
 
     async def plan_group(self, ritual_ids: Sequence[int], now: datetime) -> PlanReport:
-        """Lock and plan these rituals in one transaction."""
+        """Lock and plan these rituals in one transaction: one statement locks them, one
+        reads their tenants (then found in the session), one moves their watermarks."""
         report = PlanReport()
         async with transaction(self.sessions) as work:
+            records = await work.rituals.lock_rituals(ritual_ids)
+            await work.rituals.tenants({record.tenant_id for record in records.values()})
+            planned: list[int] = []
             for ritual_id in ritual_ids:
-                record = await work.rituals.lock_ritual(ritual_id)
+                record = records.get(ritual_id)
                 if record is not None and record.deleted_at is None:
-                    report.add(await self.plan_ritual(work, record, now))
+                    report.add(await self.plan_ritual(work, record, now, watermarks=planned))
+            await work.rituals.advance_watermark_of(planned, now)
         return report
 
     async def welcome_new_tenants(self, now: datetime) -> int:
@@ -117,7 +124,16 @@ class Planner:
     def default_channel(self, tenant: Tenant) -> str:
         return self.config.default_channels.get(tenant.platform, "")
 
-    async def plan_ritual(self, work: Work, record: RitualRecord, now: datetime) -> PlanReport:
+    async def plan_ritual(
+        self,
+        work: Work,
+        record: RitualRecord,
+        now: datetime,
+        *,
+        watermarks: list[int] | None = None,
+    ) -> PlanReport:
+        """Decide the ritual's occurrences up to `now` and move its watermark (or, with
+        `watermarks`, add its id there for the caller to move them together)."""
         report = PlanReport()
         tenant = await work.core.get_tenant(record.tenant_id)
         if tenant is None or not tenant.active:
@@ -141,7 +157,10 @@ class Planner:
             await work.rituals.update_ritual(
                 record.tenant_id, record.id, record.updated_at, skip_local=None
             )
-        await work.rituals.advance_watermark(record.id, now)
+        if watermarks is None:
+            await work.rituals.advance_watermark(record.id, now)
+        else:
+            watermarks.append(record.id)
         return report
 
     async def decide(

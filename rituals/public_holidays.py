@@ -19,7 +19,13 @@ def country_of(timezone: str) -> str | None:
 
 
 def is_supported(country: str) -> bool:
-    return country.upper() in holidays.list_supported_countries()
+    return country.upper() in _supported()
+
+
+@cache
+def _supported() -> frozenset[str]:
+    """The countries `holidays` knows (listing them walks its modules: once per process)."""
+    return frozenset(holidays.list_supported_countries())
 
 
 def holiday_name(day: date, country: str, locale: Locale) -> str | None:

@@ -13,6 +13,7 @@ waiting while holding anything. Outcomes are written in shared transactions (gro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import math
@@ -31,7 +32,7 @@ from rituals import codec
 from rituals.config import RitualConfig
 from rituals.pacing import Pacer, declared_interval
 from rituals.transactions import transaction
-from storage.ritual_repository import ClaimedMessage
+from storage.ritual_repository import ClaimedMessage, OutboxOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ CLAIM_PAUSE = 0.25
 """Seconds between two claims while rows are held and the last claim found fewer than it could
 take (the room a finished send frees is claimed with others', not one transaction each)."""
 SCAN_FACTOR = 4
+HAND_OVER_LIMIT = 1.0
+"""Seconds the planner waits at most for the drain to claim what it queued."""
 """Due rows a claim looks at per row it may take (rows of workspaces already full are passed)."""
 
 
@@ -71,19 +74,41 @@ class SendReport:
 
 
 class PlanningFeed:
-    """Tells a drain running alongside the planner that rows were queued, and when planning
-    is over (the drain then ends once the outbox is empty)."""
+    """Between the planner and a drain running alongside it: the planner says rows were queued
+    (`notify`) and waits for the drain to have claimed them (`handed_over`) before planning on,
+    so the first messages leave while the rest is planned (on SQLite both share one
+    connection, which the planner would otherwise keep); `finish` says planning is over."""
 
     def __init__(self) -> None:
         self.queued = asyncio.Event()
+        self.claimed = asyncio.Event()
         self.done = False
+        self.closed = False
 
     def notify(self) -> None:
+        self.claimed.clear()
         self.queued.set()
+
+    async def handed_over(self) -> None:
+        """Until the drain has claimed since `notify` (`HAND_OVER_LIMIT` seconds at most)."""
+        if self.closed:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.claimed.wait(), HAND_OVER_LIMIT)
+
+    async def hand_over(self) -> None:
+        """`notify`, then `handed_over`: what the planner does after each group."""
+        self.notify()
+        await self.handed_over()
 
     def finish(self) -> None:
         self.done = True
         self.queued.set()
+
+    def close(self) -> None:
+        """The drain is over: nobody claims any more."""
+        self.closed = True
+        self.claimed.set()
 
 
 @dataclass(slots=True)
@@ -101,6 +126,8 @@ class _Workspace:
     scheduled: bool = False
     """In the ready heap or being sent to."""
     sending: bool = False
+    capped: bool = False
+    """It had no room left at the last claim: rows of it may still wait in the outbox."""
 
 
 class Sender:
@@ -121,7 +148,7 @@ class Sender:
         self.clock = clock
         self.owner = owner
         self.config = config
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer if pacer is not None else Pacer()
 
     async def drain(self, planning: PlanningFeed | None = None) -> SendReport:
         """Send everything due (and, with `planning`, what it queues meanwhile) until nothing
@@ -153,6 +180,14 @@ class Sender:
             )
             tenants = await work.rituals.tenants(m.tenant_id for m in claimed) if claimed else {}
         return [(message, tenants.get(message.tenant_id)) for message in claimed]
+
+    async def defer(self, tenant_id: int, platform: str, delivery: Delivery) -> None:
+        """A paced workspace was refused: its other pending rows wait for the Retry-After too
+        (here and in any other sender)."""
+        seconds = min(delivery.retry_after or 0.0, MAX_BACKOFF.total_seconds())
+        until = self.clock.now() + timedelta(seconds=seconds)
+        async with transaction(self.sessions) as work:
+            await work.rituals.defer_pending(tenant_id, platform, until, delivery.detail)
 
     async def next_due(self) -> datetime | None:
         """When the outbox next has a row to claim (a retry or a lease to take over)."""
@@ -280,10 +315,10 @@ class _Recorder:
             batch, self.waiting = self.waiting[:RECORD_BATCH], self.waiting[RECORD_BATCH:]
             try:
                 async with transaction(self.sender.sessions) as work:
-                    results = [
-                        await work.rituals.finish_outbox(message, self.sender.owner, **outcome)
-                        for message, outcome, _ in batch
-                    ]
+                    recorded = await work.rituals.finish_outboxes(
+                        self.sender.owner,
+                        [OutboxOutcome(message, **outcome) for message, outcome, _ in batch],
+                    )
             except BaseException as error:
                 for _, _, future in batch:
                     if not future.done():
@@ -291,9 +326,9 @@ class _Recorder:
                 if not isinstance(error, Exception):
                     raise
                 continue
-            for (_, _, future), recorded in zip(batch, results, strict=True):
+            for message, _, future in batch:
                 if not future.done():
-                    future.set_result(recorded)
+                    future.set_result(message.id in recorded)
 
     async def close(self) -> None:
         """Let the outcomes already handed over reach the database."""
@@ -315,8 +350,9 @@ class _Drain:
         self.held = 0
         self.sends: set[asyncio.Task[None]] = set()
         self.exhausted = False
-        self.full: set[int] = set()
-        """Tenants passed over by the last claim because they had no room."""
+        self.rearmed = False
+        """Something may have made rows claimable while a claim was running."""
+        self.crashed: BaseException | None = None
         self.rounds = 0
         self.claim_at = 0.0
         """Monotonic instant before which no claim is made while rows are held."""
@@ -328,6 +364,8 @@ class _Drain:
         try:
             await self._loop()
         finally:
+            if self.planning is not None:
+                self.planning.close()
             for task in self.sends:
                 task.cancel()
             if self.sends:
@@ -336,9 +374,13 @@ class _Drain:
 
     async def _loop(self) -> None:
         while True:
+            if self.crashed is not None:
+                raise self.crashed
             if self._may_claim():
                 await self._claim()
                 continue
+            if self.planning is not None:
+                self.planning.claimed.set()
             self._start_ready_sends()
             if not self.sends and not self.heap and self.held == 0:
                 if self.exhausted and (self.planning is None or self.planning.done):
@@ -352,6 +394,7 @@ class _Drain:
         if self.planning is not None and self.planning.queued.is_set():
             self.planning.queued.clear()
             self.exhausted = False
+            self.rearmed = True
             self.claim_at = 0.0
         if self.exhausted or self.rounds >= MAX_ROUNDS or self.held >= MAX_HELD:
             return False
@@ -389,10 +432,13 @@ class _Drain:
     # ------------------------------------------------------------------ claims
 
     def _ahead(self, platform: str, tenant_id: int) -> int:
-        """Rows of this workspace worth holding: what its pace sends within `HOLD_AHEAD`."""
+        """Rows of this workspace worth holding: what its pace sends within `HOLD_AHEAD`
+        (none while it is refused for longer)."""
         base = self._base(platform)
         if base <= 0:
             return MAX_HELD
+        if self.pacer.blocked_for((platform, tenant_id)) > HOLD_AHEAD:
+            return 0
         interval = self.pacer.interval((platform, tenant_id), base)
         return max(1, math.floor(HOLD_AHEAD / interval))
 
@@ -407,10 +453,11 @@ class _Drain:
 
     async def _claim(self) -> None:
         self.rounds += 1
-        self.full = {key[1] for key in self.workspaces if self._room(key[1], key[0]) <= 0}
+        full = {key[1] for key in self.workspaces if self._room(key[1], key[0]) <= 0}
         limit = min(self.sender.config.batch_size, MAX_HELD - self.held)
-        batch = await self.sender.claim(limit, self.full, self._room)
-        if len(batch) < limit:
+        self.rearmed = False
+        batch = await self.sender.claim(limit, full, self._room)
+        if len(batch) < limit and not self.rearmed:  # (room freed meanwhile: claim again)
             self.exhausted = True
             self.claim_at = self.pacer.now() + CLAIM_PAUSE
         lease_ends = self.sender.clock.now() + self.sender.config.send_lease
@@ -423,6 +470,8 @@ class _Drain:
             self.held += 1
             if not workspace.scheduled:
                 self._schedule(workspace)
+        for (platform, tenant_id), workspace in self.workspaces.items():
+            workspace.capped = workspace.capped or self._room(tenant_id, platform) <= 0
 
     def _schedule(self, workspace: _Workspace) -> None:
         workspace.scheduled = True
@@ -432,6 +481,8 @@ class _Drain:
     # ------------------------------------------------------------------ sends
 
     def _start_ready_sends(self) -> None:
+        if self.crashed is not None:
+            return
         now = self.pacer.now()
         while self.heap and self.heap[0][0] <= now and len(self.sends) < MAX_SENDS_AT_ONCE:
             _, _, key = heapq.heappop(self.heap)
@@ -462,10 +513,14 @@ class _Drain:
                         while workspace.rows:
                             self.held -= 1
                             await self._put_back(workspace.rows.popleft(), delivery)
+                        await self.sender.defer(workspace.key[1], workspace.key[0], delivery)
                 else:
                     self.pacer.accepted(workspace.key, workspace.interval)
-        finally:
-            self._after_send(workspace)
+        except BaseException as error:
+            # A crash (or a bug): nothing more is sent, as if the process had died here.
+            self.crashed = self.crashed or error
+            raise
+        self._after_send(workspace)
 
     async def _put_back(self, held: _Held, why: Delivery) -> None:
         """Return a held row to the outbox untried, due when `why` says (Retry-After)."""
@@ -475,10 +530,10 @@ class _Drain:
 
     def _after_send(self, workspace: _Workspace) -> None:
         workspace.sending = False
-        tenant_id = workspace.key[1]
-        if tenant_id in self.full:  # it has room again: its next rows may be claimed
-            self.full.discard(tenant_id)
+        if workspace.capped:  # it has room again: its next rows may be claimed
+            workspace.capped = False
             self.exhausted = False
+            self.rearmed = True
         if workspace.rows:
             self._schedule(workspace)
         else:

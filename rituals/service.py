@@ -69,7 +69,7 @@ class RitualService:
         feed = PlanningFeed()
         sending = asyncio.create_task(self.sender.drain(feed), name="rituals-send")
         try:
-            plan = await self.planner.plan(self.clock.now(), on_queued=feed.notify)
+            plan = await self.planner.plan(self.clock.now(), on_queued=feed.hand_over)
         except BaseException:
             feed.finish()
             sending.cancel()

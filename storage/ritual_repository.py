@@ -9,9 +9,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Table,
     and_,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -118,6 +120,34 @@ class ClaimedMessage:
     delivery_key: str
     attempt: int
     reclaimed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxOutcome:
+    """What became of one leased row (see `RitualRepository.finish_outbox`)."""
+
+    message: ClaimedMessage
+    status: str
+    now: datetime
+    platform_message_id: str = ""
+    detail: str = ""
+    retry_at: datetime | None = None
+    uncertain: bool = False
+
+    def values(self) -> dict[str, Any]:
+        """The columns this outcome sets (the lease is always cleared)."""
+        values: dict[str, Any] = {
+            "status": self.status,
+            "lease_expires_at": None,
+            "detail": self.detail[:2000],
+        }
+        if self.status == "sent":
+            values |= {"sent_at": self.now, "platform_message_id": self.platform_message_id}
+        if self.status == "pending":
+            values["available_at"] = self.retry_at or self.now
+            if self.uncertain:
+                values |= {"status": "sending", "lease_expires_at": self.retry_at or self.now}
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +294,17 @@ class RitualRepository:
         )
         return None if row is None else _ritual(row)
 
+    async def lock_rituals(self, ritual_ids: Sequence[int]) -> dict[int, RitualRecord]:
+        """`lock_ritual` for several rituals in one statement (locked in id order)."""
+        rows = await self._session.scalars(
+            select(RitualRow)
+            .where(RitualRow.id.in_(sorted(set(ritual_ids))))
+            .order_by(RitualRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {row.id: _ritual(row) for row in rows}
+
     async def update_ritual(
         self, tenant_id: int, ritual_id: int, now: datetime, **changes: Any
     ) -> RitualRecord:
@@ -339,6 +380,16 @@ class RitualRepository:
                 for record in records
             ],
         )
+
+    async def advance_watermark_of(self, ritual_ids: Sequence[int], until: datetime) -> None:
+        """`advance_watermark` for several rituals (locked by the caller) in one statement."""
+        if ritual_ids:
+            await self._session.execute(
+                update(RitualRow)
+                .where(RitualRow.id.in_(sorted(set(ritual_ids))), RitualRow.checked_until < until)
+                .values(checked_until=until)
+                .execution_options(synchronize_session=False)
+            )
 
     async def advance_watermark(self, ritual_id: int, until: datetime) -> None:
         """Every occurrence up to `until` is dealt with (never moves the watermark back)."""
@@ -585,6 +636,24 @@ class RitualRepository:
             for row in rows
         ]
 
+    async def defer_pending(
+        self, tenant_id: int, platform: str, until: datetime, reason: str
+    ) -> int:
+        """Make the tenant's pending messages on `platform` wait until `until` (the platform
+        refused the workspace for that long)."""
+        result = await self._session.execute(
+            update(RitualOutboxRow)
+            .where(
+                RitualOutboxRow.tenant_id == tenant_id,
+                RitualOutboxRow.platform == platform,
+                RitualOutboxRow.status == "pending",
+                RitualOutboxRow.available_at < until,
+            )
+            .values(available_at=until, detail=reason[:2000])
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def next_available(self, platforms: Iterable[str], now: datetime) -> datetime | None:
         """When the earliest message not yet due becomes claimable (a retry, a lease to take
         over), or None: when the sender should look at the outbox again."""
@@ -625,30 +694,58 @@ class RitualRepository:
         An `uncertain` retry stays "sending" with an expired-at-`retry_at` lease and no owner:
         the next sender takes it over as reclaimed, so it looks for the message first.
         """
-        values: dict[str, Any] = {
-            "status": status,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "detail": detail[:2000],
-        }
-        if status == "sent":
-            values |= {"sent_at": now, "platform_message_id": platform_message_id}
-        if status == "pending":
-            values["available_at"] = retry_at or now
-            if uncertain:
-                values |= {"status": "sending", "lease_expires_at": retry_at or now}
-        result = await self._session.execute(
-            update(RitualOutboxRow)
-            .where(
-                RitualOutboxRow.id == message.id,
-                RitualOutboxRow.status == "sending",
-                RitualOutboxRow.lease_owner == owner,
-                RitualOutboxRow.attempts == message.attempt,
-            )
-            .values(values)
-            .execution_options(synchronize_session=False)
+        outcome = OutboxOutcome(
+            message, status, now, platform_message_id, detail, retry_at, uncertain
         )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(await self.finish_outboxes(owner, [outcome]))
+
+    async def finish_outboxes(self, owner: str, outcomes: Sequence[OutboxOutcome]) -> set[int]:
+        """`finish_outbox` for many rows, in one UPDATE per `_FINISH_CHUNK` rows (each row's
+        values chosen by id); the ids of the rows recorded (whose lease `owner` still held)."""
+        recorded: set[int] = set()
+        table = cast(Table, RitualOutboxRow.__table__)
+        for start in range(0, len(outcomes), _FINISH_CHUNK):
+            chunk = outcomes[start : start + _FINISH_CHUNK]
+            rows = [(outcome.message.id, outcome.values()) for outcome in chunk]
+            attempts = {outcome.message.id: outcome.message.attempt for outcome in chunk}
+
+            def by_id(column: str, rows: list[tuple[int, dict[str, Any]]] = rows) -> Any:
+                whens = {
+                    row_id: bindparam(None, values[column], type_=table.c[column].type)
+                    for row_id, values in rows
+                    if column in values
+                }
+                if not whens:
+                    return table.c[column]
+                return case(whens, value=table.c.id, else_=table.c[column])
+
+            columns = ("status", "lease_expires_at", "detail", "sent_at")
+            changes = {column: by_id(column) for column in columns}
+            changes |= {
+                "lease_owner": None,
+                "platform_message_id": by_id("platform_message_id"),
+                "available_at": by_id("available_at"),
+            }
+            result = await self._session.execute(
+                update(table)
+                .where(
+                    table.c.id.in_(list(attempts)),
+                    table.c.status == "sending",
+                    table.c.lease_owner == owner,
+                    table.c.attempts
+                    == case(
+                        {
+                            row_id: bindparam(None, n, type_=Integer())
+                            for row_id, n in attempts.items()
+                        },
+                        value=table.c.id,
+                    ),
+                )
+                .values(changes)
+                .returning(table.c.id)
+            )
+            recorded.update(int(row_id) for row_id in result.scalars())
+        return recorded
 
     # ------------------------------------------------------------------ clock lease
 
@@ -704,6 +801,8 @@ class RitualRepository:
         return result.scalar_one_or_none()
 
 
+_FINISH_CHUNK = 200
+"""Outcomes written by one UPDATE (about 8 parameters each)."""
 _IN_CHUNK = 500
 """Ids per `IN (...)` list, well within every database's bound on parameters."""
 

@@ -3,7 +3,8 @@ finds a post again in the conversation history so a dropped connection never pos
 
 It asks the rituals' sender for one post per second per workspace (`POST_INTERVAL_SECONDS`,
 Slack's documented pace for `chat.postMessage`), never waits out a 429 itself (the sender
-puts the row back at `Retry-After`), and remembers DM channel ids and bot tokens a while."""
+puts the row back at `Retry-After`), posts a member's DM to the member's id (Slack answers
+with the DM's channel) and remembers DM channel ids and bot tokens a while."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ keeps its id, so `conversations.open` is called once per member and process."""
 TOKEN_TTL_SECONDS: Final = 60.0
 """How long a workspace's bot token is reused without asking the installation store again."""
 MAX_TOKENS: Final = 10_000
+MAX_RENDERED: Final = 256
+"""Rendered messages remembered (the last ones: a ritual renders the same one per member)."""
 #: Errors that may come from a token replaced since it was cached: asked again once, fresh.
 AUTH_ERRORS: Final = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
@@ -124,6 +127,7 @@ class SlackMessenger:
         self._monotonic = monotonic
         self._dm_channels: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._rendered: OrderedDict[Message, list[SlackMessage]] = OrderedDict()
 
     async def send(
         self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str
@@ -140,19 +144,29 @@ class SlackMessenger:
         client = await self._client(tenant)
         if isinstance(client, Delivery):
             return client
-        parts = render_message(message)
+        parts = self._render(message)
         try:
-            channel = await self._channel(client, target)
             already: dict[str, str] = {}
             if len(parts) > 1:  # resuming a half-sent long message: skip the parts already there
-                already = await self._sent_keys(client, channel)
+                already = await self._sent_keys(client, await self._channel(client, target))
+            # A member's DM: posted to the member's id when its channel id is not known yet
+            # (Slack posts it in the bot's DM and answers with the channel: no
+            # conversations.open per member); the channel answered is remembered.
+            post_to = self._known_channel(client, target) or target.id
             first_id = ""
             for index, part in enumerate(parts):
                 key = part_key(delivery_key, index)
-                ts = already.get(key) or await self._post_once(client, channel, part, key)
-                if ts is None:
-                    return Delivery(DeliveryStatus.RETRY, detail="connection lost", uncertain=True)
-                first_id = first_id or f"{channel}:{ts}"
+                posted = already.get(key)
+                if posted is not None:
+                    ts = posted
+                else:
+                    answer = await self._post_once(client, target, post_to, part, key)
+                    if answer is None:
+                        return Delivery(
+                            DeliveryStatus.RETRY, detail="connection lost", uncertain=True
+                        )
+                    ts, post_to = answer
+                first_id = first_id or f"{post_to}:{ts}"
             return Delivery(DeliveryStatus.SENT, platform_message_id=first_id)
         except RateLimited as error:
             return Delivery(DeliveryStatus.RETRY, retry_after=error.retry_after, detail=str(error))
@@ -183,6 +197,19 @@ class SlackMessenger:
         except _CONNECTION_ERRORS as error:
             return Delivery(DeliveryStatus.RETRY, detail=f"connection lost: {error!r}")
         return Delivery(DeliveryStatus.SENT, platform_message_id=f"{channel}:{ts}") if ts else None
+
+    def _render(self, message: Message) -> list[SlackMessage]:
+        """Block Kit for a message, rendered once for identical messages sent in a row (a
+        ritual's reminder to each manager of a workspace)."""
+        try:
+            cached = self._rendered.get(message)
+        except TypeError:  # a message carrying something unhashable: not remembered
+            return render_message(message)
+        if cached is None:
+            cached = self._rendered[message] = render_message(message)
+            while len(self._rendered) > MAX_RENDERED:
+                self._rendered.popitem(last=False)
+        return cached
 
     def _stale_token(self, tenant: Tenant, delivery: Delivery) -> bool:
         """After an auth error with a remembered token: forget it; True when the store may
@@ -216,25 +243,38 @@ class SlackMessenger:
             self._tokens.pop(team_id, None)
         return token
 
-    async def _channel(self, client: TeamWebClient, target: Target) -> str:
+    def _known_channel(self, client: TeamWebClient, target: Target) -> str | None:
+        """The channel to post to when known without asking Slack."""
         if target.kind is TargetKind.CHANNEL:
             return target.id
         key = (client.team_id, target.id)
         channel = self._dm_channels.get(key)
-        if channel is None:
-            opened = await client.conversations_open(users=target.id)
-            channel = str(opened["channel"]["id"])
-            self._dm_channels[key] = channel
-            while len(self._dm_channels) > MAX_DM_CHANNELS:
-                self._dm_channels.popitem(last=False)
-        else:
+        if channel is not None:
             self._dm_channels.move_to_end(key)
         return channel
 
+    def _remember_dm(self, client: TeamWebClient, target: Target, channel: str) -> None:
+        if target.kind is not TargetKind.MEMBER or not channel or channel == target.id:
+            return
+        self._dm_channels[(client.team_id, target.id)] = channel
+        self._dm_channels.move_to_end((client.team_id, target.id))
+        while len(self._dm_channels) > MAX_DM_CHANNELS:
+            self._dm_channels.popitem(last=False)
+
+    async def _channel(self, client: TeamWebClient, target: Target) -> str:
+        """The conversation's id (for its history): a member's DM is opened if not known."""
+        channel = self._known_channel(client, target)
+        if channel is None:
+            opened = await client.conversations_open(users=target.id)
+            channel = str(opened["channel"]["id"])
+            self._remember_dm(client, target, channel)
+        return channel
+
     async def _post_once(
-        self, client: TeamWebClient, channel: str, part: SlackMessage, key: str
-    ) -> str | None:
-        """Post; after a dropped connection, look for the post before trying again (once)."""
+        self, client: TeamWebClient, target: Target, channel: str, part: SlackMessage, key: str
+    ) -> tuple[str, str] | None:
+        """Post; (ts, channel it landed in), or None when its fate is unknown. After a dropped
+        connection, look for the post before trying again (once)."""
         for attempt in range(2):
             try:
                 response = await client.chat_postMessage(
@@ -244,15 +284,18 @@ class SlackMessenger:
                     unfurl_links=False,
                     unfurl_media=False,
                 )
-                return str(response["ts"])
+                landed = str(response.get("channel") or channel)
+                self._remember_dm(client, target, landed)
+                return str(response["ts"]), landed
             except _CONNECTION_ERRORS as error:
                 log.warning("Slack post %s: connection lost (%r), reconciling", key, error)
                 try:
-                    found = (await self._sent_keys(client, channel)).get(key)
+                    history = await self._channel(client, target)
+                    found = (await self._sent_keys(client, history)).get(key)
                 except (*_CONNECTION_ERRORS, SlackApiError, RateLimited):
                     return None  # unknown fate: the caller retries after reconciling
                 if found:
-                    return found
+                    return found, history
                 if attempt == 1:
                     return None
         return None  # pragma: no cover - the loop always returns

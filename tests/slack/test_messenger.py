@@ -250,12 +250,14 @@ async def test_a_member_gets_a_direct_message(
 
     assert delivery.status is DeliveryStatus.SENT
     assert found == delivery
-    # The DM channel id is remembered: conversations.open once for the post and the lookup.
-    assert [c.params["users"] for c in slack_api.of("conversations.open")] == ["U0MARIE"]
-    assert slack_api.of("chat.postMessage")[0].params["channel"] == "D0MARIE"
+    # Posted to the member's id (Slack answers with the DM channel, remembered for the lookup):
+    # no conversations.open.
+    assert slack_api.of("conversations.open") == []
+    assert slack_api.of("chat.postMessage")[0].params["channel"] == "U0MARIE"
+    assert delivery.platform_message_id.startswith("D0MARIE:")
 
 
-async def test_dm_channels_are_opened_once_per_member_and_reopened_after_channel_not_found(
+async def test_dm_channels_are_remembered_per_member_and_forgotten_after_channel_not_found(
     messenger: SlackMessenger, slack_api: FakeSlackApi
 ) -> None:
     marie, karim = Target(TargetKind.MEMBER, "U0MARIE"), Target(TargetKind.MEMBER, "U0KARIM")
@@ -263,21 +265,36 @@ async def test_dm_channels_are_opened_once_per_member_and_reopened_after_channel
         assert (await messenger.send(tenant(), who, MESSAGE, delivery_key=key)).status is (
             DeliveryStatus.SENT
         )
-    assert [c.params["users"] for c in slack_api.of("conversations.open")] == [
-        "U0MARIE",
-        "U0KARIM",
-    ]
-
     slack_api.fail("chat.postMessage", Fault(200, "channel_not_found"))
     failed = await messenger.send(tenant(), marie, MESSAGE, delivery_key="5")
     again = await messenger.send(tenant(), marie, MESSAGE, delivery_key="6")
 
     assert (failed.status, again.status) == (DeliveryStatus.FAILED, DeliveryStatus.SENT)
-    assert [c.params["users"] for c in slack_api.of("conversations.open")] == [
+    assert [c.params["channel"] for c in slack_api.of("chat.postMessage")] == [
         "U0MARIE",
         "U0KARIM",
-        "U0MARIE",
+        "D0MARIE",
+        "D0KARIM",
+        "D0MARIE",  # channel_not_found: forgotten...
+        "U0MARIE",  # ...so posted to the member again
     ]
+    assert slack_api.of("conversations.open") == []
+
+
+async def test_a_long_message_to_a_new_member_opens_the_dm_to_skip_parts_already_there(
+    messenger: SlackMessenger, slack_api: FakeSlackApi
+) -> None:
+    marie = Target(TargetKind.MEMBER, "U0MARIE")
+    long = Message(
+        "long", tuple(Paragraph(f"ligne {n}") for n in range(MAX_BLOCKS_PER_MESSAGE + 5))
+    )
+
+    delivery = await messenger.send(tenant(), marie, long, delivery_key="long-1")
+
+    assert delivery.status is DeliveryStatus.SENT
+    assert [c.params["users"] for c in slack_api.of("conversations.open")] == ["U0MARIE"]
+    assert {c.params["channel"] for c in slack_api.of("chat.postMessage")} == {"D0MARIE"}
+    assert len(slack_api.history["D0MARIE"]) == 2
 
 
 async def test_a_bot_token_is_read_once_a_while_and_asked_again_after_an_auth_error(
