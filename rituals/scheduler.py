@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +21,8 @@ from rituals.service import RitualService
 
 logger = logging.getLogger(__name__)
 
+MIN_OUTBOX_WAIT = timedelta(seconds=1)
+"""The soonest the outbox wake-up rings (a row due already is sent by the run in progress)."""
 HEARTBEAT_JOB = "rituals-heartbeat"
 OUTBOX_JOB = "rituals-outbox"
 """Wakes the clock when a message put back in the outbox (a 429's Retry-After) is due."""
@@ -35,8 +38,11 @@ class RitualScheduler:
         heartbeat: timedelta,
         *,
         poke_again: float = POKE_AGAIN_SECONDS,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.service = service
+        self.wall = wall
+        """APScheduler's time (the real one), for delays measured on the service's clock."""
         self.heartbeat = heartbeat
         self.poke_again = poke_again
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -99,13 +105,16 @@ class RitualScheduler:
             self._wake.set()
 
     def _outbox_wakeup(self, at: datetime | None) -> None:
+        """Ring when the outbox's next row is due: `at` is on the service's clock, the job on
+        APScheduler's, so the job is set that long from now."""
         if at is None:
             with contextlib.suppress(Exception):
                 self._scheduler.remove_job(OUTBOX_JOB)
             return
+        wait = max(at - self.service.clock.now(), MIN_OUTBOX_WAIT)
         self._scheduler.add_job(
             self._ring,
-            DateTrigger(run_date=at, timezone=UTC),
+            DateTrigger(run_date=self.wall() + wait, timezone=UTC),
             id=OUTBOX_JOB,
             replace_existing=True,
             misfire_grace_time=None,

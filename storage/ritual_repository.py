@@ -726,7 +726,11 @@ class RitualRepository:
                 "platform_message_id": by_id("platform_message_id"),
                 "available_at": by_id("available_at"),
             }
-            result = await self._session.execute(
+            # A new statement shape for each batch: caching its compiled form would only grow
+            # memory (SQLAlchemy keeps up to 500 per engine), so this connection does not.
+            connection = await self._session.connection()
+            await connection.execution_options(compiled_cache=None)
+            result = await connection.execute(
                 update(table)
                 .where(
                     table.c.id.in_(list(attempts)),
