@@ -100,10 +100,16 @@ class Planner:
             records = await work.rituals.lock_rituals(ritual_ids)
             await work.rituals.tenants({record.tenant_id for record in records.values()})
             planned: list[int] = []
+            deferred: list[Deferred] = []
             for ritual_id in ritual_ids:
                 record = records.get(ritual_id)
                 if record is not None and record.deleted_at is None:
-                    report.add(await self.plan_ritual(work, record, now, watermarks=planned))
+                    report.add(
+                        await self.plan_ritual(
+                            work, record, now, watermarks=planned, deferred=deferred
+                        )
+                    )
+            report.add(await store_all(work, deferred, now))
             await work.rituals.advance_watermark_of(planned, now)
         return report
 
@@ -131,9 +137,13 @@ class Planner:
         now: datetime,
         *,
         watermarks: list[int] | None = None,
+        deferred: list[Deferred] | None = None,
     ) -> PlanReport:
         """Decide the ritual's occurrences up to `now` and move its watermark (or, with
-        `watermarks`, add its id there for the caller to move them together)."""
+        `watermarks`, add its id there for the caller to move them together). With `deferred`,
+        a ritual's single queued occurrence is added there for the caller to store with
+        others (`store_all`); what other composers read (missed runs, a ritual's own previous
+        post) is stored at once as before."""
         report = PlanReport()
         tenant = await work.core.get_tenant(record.tenant_id)
         if tenant is None or not tenant.active:
@@ -146,9 +156,11 @@ class Planner:
         ritual = Ritual.of(record)
         timezone = ritual.timezone(tenant)
         skip_used = False
-        for occurrence in occurrences(ritual.schedule, timezone, record.checked_until, now):
+        due = occurrences(ritual.schedule, timezone, record.checked_until, now)
+        for occurrence in due:
             skip_used |= record.skip_local == occurrence.local
-            decided = await self.decide(work, tenant, ritual, occurrence, now)
+            later = deferred if len(due) == 1 else None
+            decided = await self.decide(work, tenant, ritual, occurrence, now, deferred=later)
             report.add(decided)
         stale = record.skip_local is not None and (
             skip_used or next_occurrence(ritual.schedule, timezone, now).local > record.skip_local
@@ -164,9 +176,17 @@ class Planner:
         return report
 
     async def decide(
-        self, work: Work, tenant: Tenant, ritual: Ritual, occurrence: Occurrence, now: datetime
+        self,
+        work: Work,
+        tenant: Tenant,
+        ritual: Ritual,
+        occurrence: Occurrence,
+        now: datetime,
+        *,
+        deferred: list[Deferred] | None = None,
     ) -> PlanReport:
-        """Claim one scheduled occurrence with its fate; queue its messages if it is posted."""
+        """Claim one scheduled occurrence with its fate; queue its messages if it is posted
+        (a queued one, with `deferred`, is left there for `store_all`)."""
         reason = skip_reason(ritual, tenant, occurrence)
         posts: list[Post] = []
         late = now - occurrence.at > self.config.on_time
@@ -186,6 +206,9 @@ class Planner:
             late=late and status == QUEUED,
             reason=reason,
         )
+        if deferred is not None and status == QUEUED:
+            deferred.append(Deferred(tenant, claim, posts))
+            return PlanReport()
         claimed = await store(work, tenant, claim, posts, now)
         if claimed is None:
             return PlanReport()
@@ -247,16 +270,7 @@ async def store(
     claimed = await work.rituals.claim_occurrence(tenant.id, claim, now)
     if claimed is None:  # another clock (or a DST double fire) got there first
         return None
-    drafts = [
-        OutboxDraft(
-            platform=tenant.platform,
-            target_kind=post.target.kind.value,
-            target_id=post.target.id,
-            payload=codec.dumps(post.message),
-        )
-        for post in posts
-    ]
-    await work.rituals.add_outbox(tenant.id, claimed.id, drafts, now)
+    await work.rituals.add_outbox(tenant.id, claimed.id, drafts_of(tenant, posts), now)
     return claimed
 
 
@@ -288,6 +302,47 @@ def split_due(
             else:
                 idle.append(record)
     return due, idle, sorted(gone)
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A queued occurrence decided but not stored yet (see `store_all`)."""
+
+    tenant: Tenant
+    claim: OccurrenceClaim
+    posts: list[Post]
+
+
+async def store_all(work: Work, deferred: Sequence[Deferred], now: datetime) -> PlanReport:
+    """`store` for several queued occurrences: one INSERT claims them all (those already
+    claimed elsewhere are left out, with their messages), one queues their messages."""
+    if not deferred:
+        return PlanReport()
+    claimed = await work.rituals.claim_occurrences(
+        [(item.tenant.id, item.claim) for item in deferred], now
+    )
+    report = PlanReport()
+    queued: list[tuple[int, int, list[OutboxDraft]]] = []
+    for item in deferred:
+        record = claimed.get((item.claim.ritual_id, item.claim.scheduled_local))
+        if record is None:  # another clock (or a DST double fire) got there first
+            continue
+        queued.append((item.tenant.id, record.id, drafts_of(item.tenant, item.posts)))
+        report.add(PlanReport(queued=1, messages=len(item.posts)))
+    await work.rituals.add_outboxes(queued, now)
+    return report
+
+
+def drafts_of(tenant: Tenant, posts: Sequence[Post]) -> list[OutboxDraft]:
+    return [
+        OutboxDraft(
+            platform=tenant.platform,
+            target_kind=post.target.kind.value,
+            target_id=post.target.id,
+            payload=codec.dumps(post.message),
+        )
+        for post in posts
+    ]
 
 
 def skip_reason(ritual: Ritual, tenant: Tenant, occurrence: Occurrence) -> str:

@@ -424,6 +424,37 @@ class RitualRepository:
         row = (await self._session.execute(statement)).scalar_one_or_none()
         return None if row is None else _occurrence(row)
 
+    async def claim_occurrences(
+        self, claims: Sequence[tuple[int, OccurrenceClaim]], now: datetime
+    ) -> dict[tuple[int, datetime], OccurrenceRecord]:
+        """`claim_occurrence` for several (tenant id, claim) in one INSERT per chunk: the ones
+        stored, by (ritual id, scheduled local time); those already claimed are left out."""
+        stored: dict[tuple[int, datetime], OccurrenceRecord] = {}
+        for start in range(0, len(claims), _CLAIM_CHUNK):
+            rows = [
+                {
+                    "tenant_id": tenant_id,
+                    "ritual_id": claim.ritual_id,
+                    "kind": claim.kind,
+                    "scheduled_local": claim.scheduled_local,
+                    "scheduled_at": claim.scheduled_at,
+                    "status": claim.status,
+                    "late": claim.late,
+                    "manual": claim.manual,
+                    "reason": claim.reason,
+                    "claimed_at": now,
+                }
+                for tenant_id, claim in claims[start : start + _CLAIM_CHUNK]
+            ]
+            statement: Any = self._insert_statement(RitualOccurrenceRow).values(rows)
+            statement = statement.on_conflict_do_nothing(
+                index_elements=["ritual_id", "scheduled_local"]
+            ).returning(RitualOccurrenceRow)
+            for row in (await self._session.execute(statement)).scalars():
+                record = _occurrence(row)
+                stored[(record.ritual_id, record.scheduled_local)] = record
+        return stored
+
     async def occurrences(self, ritual_id: int) -> list[OccurrenceRecord]:
         rows = await self._session.scalars(
             select(RitualOccurrenceRow)
@@ -499,6 +530,35 @@ class RitualRepository:
                 for index, draft in enumerate(drafts, start=1)
             ],
         )
+
+    async def add_outboxes(
+        self, queued: Sequence[tuple[int, int, Sequence[OutboxDraft]]], now: datetime
+    ) -> None:
+        """`add_outbox` for several (tenant id, occurrence id, drafts) in one statement."""
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "occurrence_id": occurrence_id,
+                "platform": draft.platform,
+                "target_kind": draft.target_kind,
+                "target_id": draft.target_id,
+                "payload": draft.payload,
+                "delivery_key": f"boussole-ritual-{occurrence_id}-{index}",
+                "status": "pending",
+                "attempts": 0,
+                "available_at": now,
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "sent_at": None,
+                "platform_message_id": "",
+                "detail": "",
+                "created_at": now,
+            }
+            for tenant_id, occurrence_id, drafts in queued
+            for index, draft in enumerate(drafts, start=1)
+        ]
+        if rows:
+            await self._session.execute(insert(RitualOutboxRow), rows)
 
     async def outbox(self, tenant_id: int | None = None) -> list[OutboxRecord]:
         """Outbox rows, oldest first (optionally of one tenant)."""
@@ -807,6 +867,8 @@ class RitualRepository:
 
 _FINISH_CHUNK = 200
 """Outcomes written by one UPDATE (about 8 parameters each)."""
+_CLAIM_CHUNK = 50
+"""Occurrences claimed by one INSERT (ten parameters each)."""
 _IN_CHUNK = 500
 """Ids per `IN (...)` list, well within every database's bound on parameters."""
 
