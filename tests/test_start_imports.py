@@ -10,8 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-from adapters.slack import config as slack_config
-from adapters.slack import manifest, oauth
 from storage.database import Database, head_revisions, migration_heads
 
 HEAVY = {
@@ -134,10 +132,3 @@ def test_migration_heads_follow_down_revisions(tmp_path: Path) -> None:
     migration_heads.cache_clear()
     assert migration_heads(tmp_path) == ("d",)
     migration_heads.cache_clear()
-
-
-def test_slack_route_paths_have_one_value() -> None:
-    """adapter.py takes the paths from config.py (no manifest/OAuth import): they must agree."""
-    assert manifest.EVENTS_PATH == slack_config.EVENTS_PATH
-    assert oauth.INSTALL_PATH == slack_config.INSTALL_PATH
-    assert oauth.REDIRECT_PATH == slack_config.REDIRECT_PATH

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from adapters.slack.config import SlackConfig
-from adapters.slack.oauth import REDIRECT_PATH
+from adapters.slack.config import EVENTS_PATH, REDIRECT_PATH, SlackConfig
 
-EVENTS_PATH: Final = "/slack/events"
 BOT_EVENTS: Final = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 
 #: What each core command does, as shown in Slack's command picker (French first).

@@ -17,7 +17,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.config import SlackConfig
+from adapters.slack.config import INSTALL_PATH, REDIRECT_PATH, SlackConfig
 from storage.slack_models import (
     SLACK_BOTS_TABLE,
     SLACK_INSTALLATIONS_TABLE,
@@ -26,8 +26,6 @@ from storage.slack_models import (
 
 log = logging.getLogger(__name__)
 
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 
 SetActive = Callable[[str, bool], Awaitable[bool]]
