@@ -22,7 +22,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +53,7 @@ from storage.models import (
     TenantRow,
 )
 from storage.ritual_repository import RitualRepository
+from storage.upserts import upsert_insert
 
 if TYPE_CHECKING:
     from bot.ports import Repository
@@ -580,11 +580,7 @@ class SqlRepository:
 
         A conflict neither raises nor aborts the surrounding transaction.
         """
-        statement: Any
-        if self._dialect == "postgresql":
-            statement = postgresql.insert(model).values(values)
-        else:
-            statement = sqlite.insert(model).values(values)
+        statement = upsert_insert(self._dialect, model).values(values)
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
         result = await self._session.execute(statement.returning(returning))
         return result.scalar_one_or_none()

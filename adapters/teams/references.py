@@ -9,11 +9,11 @@ from typing import Any
 
 from microsoft_agents.activity import ConversationReference
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.teams.recent_writes import RecentWrites
 from storage.teams_models import TeamsConversationRow, TeamsMemberRow, TeamsSentActivityRow
+from storage.upserts import upsert_insert
 
 PERSONAL = "personal"
 REMEMBER_REFRESH = timedelta(seconds=60)
@@ -64,8 +64,7 @@ class ConversationStore:
         self._recent = RecentWrites(refresh_after, RECENT_CAPACITY)
 
     def _insert(self, table: Any) -> Any:
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
+        return upsert_insert(self._engine.dialect.name, table)
 
     async def remember(
         self,
