@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import actions
+from bot.clean_input import clean_actor, clean_form, clean_tenant, without_controls
 from bot.commands import admin, cap, kpi, quickwin, retex
 from bot.commands.base import Handler, suggestion
 from bot.context import Context
@@ -93,7 +94,7 @@ class Engine:
     # ------------------------------------------------------------------ entry points
     async def handle(self, command: Command) -> Reply:
         """Apply a typed command. Never raises for bad input: answers a localised error."""
-        word, args = split_first(command.text)
+        word, args = split_first(without_controls(command.text))
         name = word.lstrip("/")
 
         async def run(ctx: Context) -> Outcome:
@@ -117,6 +118,11 @@ class Engine:
 
     async def interact(self, interaction: Interaction) -> Reply:
         """Apply a button click (e.g. cap.ack) or a submitted form."""
+        interaction = replace(
+            interaction,
+            value=without_controls(interaction.value),
+            form=clean_form(interaction.form),
+        )
 
         async def run(ctx: Context) -> Outcome:
             if interaction.action == actions.ACK_CAP:
@@ -176,6 +182,8 @@ class Engine:
     ) -> Reply:
         """Run `action` in one transaction; bad input rolls everything back. With `with_home`,
         a change also reads the actor's refreshed home view, in the same transaction."""
+        tenant_ref, actor_ref = clean_tenant(tenant_ref), clean_actor(actor_ref)
+        mentions = clean_form(mentions)
         locale = self.default_locale
         try:
             async with self.store.transaction() as repo:
