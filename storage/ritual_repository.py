@@ -20,7 +20,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import CATALOGUE, translate
@@ -33,6 +32,7 @@ from storage.ritual_models import (
     RitualTenantRow,
     SchedulerLeaseRow,
 )
+from storage.upserts import upsert_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -847,9 +847,7 @@ class RitualRepository:
     # ------------------------------------------------------------------ helpers
 
     def _insert_statement(self, model: type[Base]) -> Any:
-        if self._dialect == "postgresql":
-            return postgresql.insert(model)
-        return sqlite.insert(model)
+        return upsert_insert(self._dialect, model)
 
     async def _insert_ignoring_conflict(
         self,
