@@ -504,32 +504,7 @@ class RitualRepository:
         self, tenant_id: int, occurrence_id: int, drafts: Sequence[OutboxDraft], now: datetime
     ) -> None:
         """Queue messages of an occurrence; their delivery keys are stable and unique."""
-        if not drafts:
-            return
-        await self._session.execute(
-            insert(RitualOutboxRow),
-            [
-                {
-                    "tenant_id": tenant_id,
-                    "occurrence_id": occurrence_id,
-                    "platform": draft.platform,
-                    "target_kind": draft.target_kind,
-                    "target_id": draft.target_id,
-                    "payload": draft.payload,
-                    "delivery_key": f"boussole-ritual-{occurrence_id}-{index}",
-                    "status": "pending",
-                    "attempts": 0,
-                    "available_at": now,
-                    "lease_owner": None,
-                    "lease_expires_at": None,
-                    "sent_at": None,
-                    "platform_message_id": "",
-                    "detail": "",
-                    "created_at": now,
-                }
-                for index, draft in enumerate(drafts, start=1)
-            ],
-        )
+        await self.add_outboxes([(tenant_id, occurrence_id, drafts)], now)
 
     async def add_outboxes(
         self, queued: Sequence[tuple[int, int, Sequence[OutboxDraft]]], now: datetime
