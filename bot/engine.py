@@ -113,7 +113,6 @@ class Engine:
             command.mentions,
             run,
             channel=command.channel,
-            with_home=command.with_home,
         )
 
     async def interact(self, interaction: Interaction) -> Reply:
@@ -140,7 +139,6 @@ class Engine:
             {},
             run,
             channel=interaction.channel,
-            with_home=interaction.with_home,
         )
 
     async def open_form(self, tenant: TenantRef, actor: Actor, action: str, value: str) -> Form:
@@ -178,10 +176,8 @@ class Engine:
         action: Callable[[Context], Awaitable[Outcome]],
         *,
         channel: str = "",
-        with_home: bool = False,
     ) -> Reply:
-        """Run `action` in one transaction; bad input rolls everything back. With `with_home`,
-        a change also reads the actor's refreshed home view, in the same transaction."""
+        """Run `action` in one transaction; bad input rolls everything back."""
         tenant_ref, actor_ref = clean_tenant(tenant_ref), clean_actor(actor_ref)
         mentions = clean_form(mentions)
         locale = self.default_locale
@@ -213,13 +209,11 @@ class Engine:
                         ctx.locale, "admin.welcome_director", name=member.display_name
                     )
                     messages.insert(0, Message(welcome, kind="welcome"))
-                home = await home_message(ctx) if with_home and outcome.changed else None
                 return Reply(
                     messages=tuple(messages),
                     changed=outcome.changed,
                     tenant_id=tenant.id,
                     replacement=outcome.replacement,
-                    home=home,
                 )
         except _Refused as refused:
             return refused.reply

@@ -33,8 +33,6 @@ class Command:
     `request_key` is a platform delivery id: the same key is applied at most once.
     People are written "@<external id>" in `text`; `mentions` maps external ids to display
     names when the platform knows them (e.g. Slack "<@U123|marie>" becomes "@U123").
-    `with_home`: the platform shows a home view; when data changed, the reply carries the
-    actor's refreshed one, read in the same transaction.
     """
 
     tenant: TenantRef
@@ -44,14 +42,11 @@ class Command:
     channel: str = ""
     request_key: str | None = None
     mentions: dict[str, str] = field(default_factory=dict)
-    with_home: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Interaction:
-    """A button click or a submitted form, e.g. action "cap.ack" with value "12".
-
-    `with_home` as for `Command`."""
+    """A button click or a submitted form, e.g. action "cap.ack" with value "12"."""
 
     tenant: TenantRef
     actor: Actor
@@ -61,7 +56,6 @@ class Interaction:
     form: dict[str, str] = field(default_factory=dict)
     channel: str = ""
     request_key: str | None = None
-    with_home: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +67,6 @@ class Reply:
     `changed` is true when stored data changed (adapters may refresh views such as a home tab).
     `replacement` is the new content of the message that carried the clicked button, if any.
     `field_errors` maps form input names to localised errors for a submitted form.
-    `home` is the actor's refreshed home view when the request asked for it and data changed.
     """
 
     messages: tuple[Message, ...] = ()
@@ -82,7 +75,6 @@ class Reply:
     tenant_id: int | None = None
     replacement: Message | None = None
     field_errors: dict[str, str] = field(default_factory=dict)
-    home: Message | None = None
 
     @property
     def personal(self) -> tuple[Message, ...]:

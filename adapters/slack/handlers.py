@@ -114,7 +114,6 @@ class SlackHandlers:
             channel=where.channel,
             request_key=inbound.command_key(body),
             mentions=mentions,
-            with_home=True,
         )
         reply = await self.engine.handle(command)
         await self.responder.deliver(reply, where, tenant, actor)
@@ -135,7 +134,6 @@ class SlackHandlers:
             value=str(action.get("value") or ""),
             channel=where.channel,
             request_key=inbound.action_key(body, action),
-            with_home=True,
         )
         self._spawn(self._interact(interaction, where), where, "slack-ack")
 
@@ -204,7 +202,6 @@ class SlackHandlers:
             form=values,
             channel=where.channel,
             request_key=inbound.view_key(body),
-            with_home=True,
         )
         applying = self.tasks.spawn(self.engine.interact(interaction), name="slack-submit")
         wait = self.config.ack_deadline_seconds * SUBMIT_WAIT_SHARE

@@ -57,9 +57,7 @@ class Responder:
                 await self.personal(message, where)
             else:
                 await self.public(message, where)
-        if reply.home is not None:
-            await self.show_home(reply.home, actor, where)
-        elif reply.changed:
+        if reply.changed:
             await self.publish_home(tenant, actor, where)
 
     async def personal(self, message: Message, where: Where) -> None:
@@ -131,10 +129,7 @@ class Responder:
 
     async def publish_home(self, tenant: TenantRef, actor: Actor, where: Where) -> None:
         """Refresh the actor's App Home tab with the core's home view."""
-        await self.show_home(await self.engine.home(tenant, actor), actor, where)
-
-    async def show_home(self, home: Message, actor: Actor, where: Where) -> None:
-        """Publish `home` as the actor's App Home tab."""
+        home = await self.engine.home(tenant, actor)
         await self._guard(
             self.client(where).views_publish(user_id=actor.external_id, view=render_home(home)),
             "home",
