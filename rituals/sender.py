@@ -55,9 +55,9 @@ CLAIM_PAUSE = 0.25
 """Seconds between two claims while rows are held and the last claim found fewer than it could
 take (the room a finished send frees is claimed with others', not one transaction each)."""
 SCAN_FACTOR = 4
+"""Due rows a claim looks at per row it may take (rows of workspaces already full are passed)."""
 HAND_OVER_LIMIT = 1.0
 """Seconds the planner waits at most for the drain to claim what it queued."""
-"""Due rows a claim looks at per row it may take (rows of workspaces already full are passed)."""
 
 
 @dataclass(slots=True)
