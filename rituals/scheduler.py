@@ -27,6 +27,8 @@ HEARTBEAT_JOB = "rituals-heartbeat"
 OUTBOX_JOB = "rituals-outbox"
 """Wakes the clock when a message put back in the outbox (a 429's Retry-After) is due."""
 POKE_AGAIN_SECONDS = 1.0
+STOP_GRACE_SECONDS = 10.0
+"""How long `stop` lets a run in progress finish before cancelling it."""
 
 
 class RitualScheduler:
@@ -49,6 +51,7 @@ class RitualScheduler:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._stopping = False
         self._planned: dict[int, datetime] = {}
         self._again: asyncio.TimerHandle | None = None
 
@@ -62,6 +65,7 @@ class RitualScheduler:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
     async def start(self) -> None:
+        self._stopping = False
         self._scheduler.add_job(
             self._ring,
             IntervalTrigger(seconds=self.heartbeat.total_seconds(), timezone=UTC),
@@ -83,13 +87,21 @@ class RitualScheduler:
             self._again = asyncio.get_running_loop().call_later(self.poke_again, self._wake.set)
 
     async def stop(self) -> None:
+        """Let a run in progress finish (`STOP_GRACE_SECONDS` at most), then stop: a run cut in
+        the middle of a transaction can leave SQLite's write lock held until the process ends."""
         if self._again is not None:
             self._again.cancel()
             self._again = None
         if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._worker), STOP_GRACE_SECONDS)
+            except TimeoutError:
+                logger.warning("a ritual run still going after %ss: cancelled", STOP_GRACE_SECONDS)
+                self._worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._worker
             self._worker = None
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
@@ -131,11 +143,13 @@ class RitualScheduler:
                 await self._idle.wait()
 
     async def _work(self) -> None:
-        while True:
+        while not self._stopping:
             self._idle.set()
             await self._wake.wait()
             self._idle.clear()
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self.run_once()
             except Exception:
