@@ -35,6 +35,17 @@ def server_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
     }
 
 
+async def start_boussole(command: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`boussole <command>` with `env`, its output piped."""
+    return await asyncio.create_subprocess_exec(
+        str(BOUSSOLE),
+        command,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def wait_healthy(url: str, process: asyncio.subprocess.Process) -> dict[str, object]:
     async with aiohttp.ClientSession() as session:
         for _ in range(200):
@@ -53,13 +64,7 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process) -> dict[st
 
 async def test_serve_starts_guards_routes_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        str(BOUSSOLE),
-        "serve",
-        env=server_env(tmp_path, port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_boussole("serve", server_env(tmp_path, port))
     try:
         health = await wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         assert health["status"] == "ok"
@@ -90,13 +95,7 @@ async def test_serve_starts_guards_routes_and_stops_cleanly(tmp_path: Path) -> N
 
 async def test_insecure_teams_is_refused_off_loopback(tmp_path: Path) -> None:
     env = server_env(tmp_path, free_port(), HOST="0.0.0.0")
-    process = await asyncio.create_subprocess_exec(
-        str(BOUSSOLE),
-        "serve",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_boussole("serve", env)
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
     assert "TEAMS_INSECURE_LOCAL_DEV" in err.decode()
@@ -104,13 +103,7 @@ async def test_insecure_teams_is_refused_off_loopback(tmp_path: Path) -> None:
 
 async def test_a_token_url_that_is_not_http_is_refused(tmp_path: Path) -> None:
     env = server_env(tmp_path, free_port(), TEAMS_TOKEN_URL="login.example.com/token")
-    process = await asyncio.create_subprocess_exec(
-        str(BOUSSOLE),
-        "web",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_boussole("web", env)
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
     assert "TEAMS_TOKEN_URL must be an http:// or https:// URL" in err.decode()
@@ -123,13 +116,7 @@ async def test_serve_without_credentials_says_why_platforms_are_off(tmp_path: Pa
         for k, v in server_env(tmp_path, port).items()
         if not k.startswith(("SLACK_", "TEAMS_"))
     }
-    process = await asyncio.create_subprocess_exec(
-        str(BOUSSOLE),
-        "serve",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_boussole("serve", env)
     try:
         health = await wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         platforms = health["platforms"]
