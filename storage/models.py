@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.model import Locale, Tenant
 from storage.types import ExactDecimal, UtcDateTime
 
 NAMING_CONVENTION = {
@@ -71,6 +72,18 @@ class TenantRow(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_quick_win_number: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     last_cap_version: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+
+    def as_tenant(self) -> Tenant:
+        """The core's record of this workspace."""
+        return Tenant(
+            id=self.id,
+            platform=self.platform,
+            external_id=self.external_id,
+            name=self.name,
+            locale=Locale(self.locale),
+            timezone=self.timezone,
+            active=self.active,
+        )
 
 
 class MemberRow(Base):

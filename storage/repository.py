@@ -98,7 +98,7 @@ class SqlRepository:
         """
         existing = await self._tenant_row(platform, external_id)
         if existing is not None:
-            return _tenant(existing), False
+            return existing.as_tenant(), False
         created_id = await self._insert_ignoring_conflict(
             TenantRow,
             {
@@ -116,11 +116,11 @@ class SqlRepository:
         row = await self._tenant_row(platform, external_id)
         if row is None:  # pragma: no cover - inserted or found just above
             raise RecordNotFound(f"tenant {platform}:{external_id}")
-        return _tenant(row), created_id is not None
+        return row.as_tenant(), created_id is not None
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
         row = await self._session.get(TenantRow, tenant_id)
-        return None if row is None else _tenant(row)
+        return None if row is None else row.as_tenant()
 
     async def update_tenant(
         self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
@@ -138,7 +138,7 @@ class SqlRepository:
         row = await self._update_one(TenantRow, changes, TenantRow.id == tenant_id)
         if row is None:
             raise RecordNotFound(f"tenant {tenant_id}")
-        return _tenant(row)
+        return row.as_tenant()
 
     # ------------------------------------------------------------------ idempotency
 
@@ -666,18 +666,6 @@ def _latest_measurements(quick_wins: int) -> Select[Any]:
     ]
     latest = union_all(*(select(*part.c) for part in latest_each)).subquery()
     return select(latest).order_by(latest.c.quick_win_id, latest.c.measured_at, latest.c.id)
-
-
-def _tenant(row: TenantRow) -> Tenant:
-    return Tenant(
-        id=row.id,
-        platform=row.platform,
-        external_id=row.external_id,
-        name=row.name,
-        locale=Locale(row.locale),
-        timezone=row.timezone,
-        active=row.active,
-    )
 
 
 def _member(row: MemberRow) -> Member:

@@ -184,15 +184,7 @@ class RitualRepository:
                 select(TenantRow).where(TenantRow.id.in_(wanted[start : start + _IN_CHUNK]))
             )
             for row in rows:
-                found[row.id] = Tenant(
-                    id=row.id,
-                    platform=row.platform,
-                    external_id=row.external_id,
-                    name=row.name,
-                    locale=Locale(row.locale),
-                    timezone=row.timezone,
-                    active=row.active,
-                )
+                found[row.id] = row.as_tenant()
         return found
 
     async def tenants_without_rituals(self) -> list[int]:
