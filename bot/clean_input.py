@@ -26,5 +26,5 @@ def clean_tenant(tenant: TenantRef) -> TenantRef:
     return replace(tenant, name=without_controls(tenant.name))
 
 
-def clean_form(form: Mapping[str, str]) -> dict[str, str]:
-    return {key: without_controls(value) for key, value in form.items()}
+def clean_values(values: Mapping[str, str]) -> dict[str, str]:
+    return {key: without_controls(value) for key, value in values.items()}

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from bot import actions
-from bot.clean_input import clean_actor, clean_form, clean_tenant, without_controls
+from bot.clean_input import clean_actor, clean_tenant, clean_values, without_controls
 from bot.commands import admin, cap, kpi, quickwin, retex
 from bot.commands.base import Handler, suggestion
 from bot.context import Context
@@ -120,7 +120,7 @@ class Engine:
         interaction = replace(
             interaction,
             value=without_controls(interaction.value),
-            form=clean_form(interaction.form),
+            form=clean_values(interaction.form),
         )
 
         async def run(ctx: Context) -> Outcome:
@@ -179,7 +179,7 @@ class Engine:
     ) -> Reply:
         """Run `action` in one transaction; bad input rolls everything back."""
         tenant_ref, actor_ref = clean_tenant(tenant_ref), clean_actor(actor_ref)
-        mentions = clean_form(mentions)
+        mentions = clean_values(mentions)
         locale = self.default_locale
         try:
             async with self.store.transaction() as repo:
