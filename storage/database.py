@@ -124,8 +124,9 @@ class Database:
         """Migrate to the heads unless the database is already exactly there (True if it ran).
 
         The check reads `alembic_version` and the migration files without importing Alembic,
-        so a start on a current schema does not pay for it."""
-        if set(await self.current_revisions()) == set(migration_heads()):
+        so a start on a current schema does not pay for it (files read off the event loop)."""
+        heads = await asyncio.to_thread(migration_heads)
+        if set(await self.current_revisions()) == set(heads):
             return False
         await self.upgrade()
         return True
