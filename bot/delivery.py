@@ -45,6 +45,8 @@ class Messenger(Protocol):
     the messenger attaches it where the platform allows, so a send can be reconciled."""
 
     platform: str
+    send_interval: float
+    """Seconds the platform wants between two sends to one workspace (0: not paced)."""
 
     async def send(
         self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str

@@ -1,8 +1,8 @@
 """Per-workspace pacing of the sender: send at the rate a platform asks for instead of meeting
 its 429s, and learn from the `Retry-After` it gives when it refuses anyway.
 
-A messenger declares the spacing it wants between two sends to one workspace (tenant) with a
-`send_interval` attribute in seconds (Slack: about one message per second, as documented for
+A messenger declares the spacing it wants between two sends to one workspace (tenant) with its
+`send_interval` (the `Messenger` port), in seconds (Slack: about one message per second, as documented for
 `chat.postMessage`); a messenger without it is not paced. The spacing runs from the moment the
 previous send's answer came back, so a platform that timestamps on arrival never sees two sends
 of a workspace closer than the interval, whatever the network's jitter.
@@ -18,7 +18,8 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+
+from bot.delivery import Messenger
 
 Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -33,10 +34,9 @@ MAX_TRACKED = 20_000
 """Workspaces remembered at most; the ones with nothing left to say are forgotten first."""
 
 
-def declared_interval(messenger: Any) -> float:
+def declared_interval(messenger: Messenger) -> float:
     """The spacing a messenger asks for between two sends to one workspace (0: not paced)."""
-    value = getattr(messenger, "send_interval", 0.0)
-    return float(value) if isinstance(value, int | float) and value > 0 else 0.0
+    return max(float(messenger.send_interval), 0.0)
 
 
 @dataclass(slots=True)

@@ -467,6 +467,7 @@ class DiesAfterSlackPosted:
 
     def __init__(self, messenger: Messenger) -> None:
         self.messenger = messenger
+        self.send_interval = messenger.send_interval
 
     async def send(
         self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str

@@ -205,6 +205,7 @@ class ConsoleMessenger:
     """Posts ritual messages to the console session's output, as the bot would in a channel."""
 
     platform = "console"
+    send_interval = 0.0
 
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session

@@ -54,6 +54,7 @@ class TeamsMessenger:
     """
 
     platform = PLATFORM
+    send_interval = 0.0  # the connector's 429s are waited out per request (retry.py)
 
     def __init__(
         self,

@@ -40,6 +40,8 @@ class Sent:
 class RecordingMessenger:
     """A platform's edge that records every post; it can crash right after or before a send."""
 
+    send_interval = 0.0
+
     def __init__(self, platform: str = "console") -> None:
         self.platform = platform
         self.posts: list[Sent] = []
