@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from bot.model import Tenant
 from rituals import codec
 from rituals.config import RitualConfig
 from rituals.definitions import Ritual, ensure_defaults
+from rituals.group_reads import GroupCore, GroupRituals
 from rituals.posts import Moment, Post, compose
 from rituals.public_holidays import holiday_name
 from rituals.schedule import Occurrence, next_occurrence, occurrences
@@ -94,11 +95,16 @@ class Planner:
 
     async def plan_group(self, ritual_ids: Sequence[int], now: datetime) -> PlanReport:
         """Lock and plan these rituals in one transaction: one statement locks them, one
-        reads their tenants (then found in the session), one moves their watermarks."""
+        reads their tenants, a few read what their messages need for the whole group
+        (`rituals.group_reads`), one queues them all, one moves their watermarks."""
         report = PlanReport()
-        async with transaction(self.sessions) as work:
-            records = await work.rituals.lock_rituals(ritual_ids)
-            await work.rituals.tenants({record.tenant_id for record in records.values()})
+        async with self.sessions() as session, session.begin():
+            core, rituals = GroupCore(session), GroupRituals(session)
+            work = Work(core, rituals)
+            records = await rituals.lock_rituals(ritual_ids)
+            tenants = await rituals.tenants({record.tenant_id for record in records.values()})
+            await core.read_ahead(tenants)
+            await rituals.read_ahead(single_due(records.values(), tenants, now))
             planned: list[int] = []
             deferred: list[Deferred] = []
             for ritual_id in ritual_ids:
@@ -302,6 +308,23 @@ def split_due(
             else:
                 idle.append(record)
     return due, idle, sorted(gone)
+
+
+def single_due(
+    records: Iterable[RitualRecord], tenants: Mapping[int, Tenant], now: datetime
+) -> dict[int, datetime]:
+    """Ritual id → the time of its occurrence, for the enabled rituals of active tenants with
+    exactly one occurrence due since their watermark."""
+    single: dict[int, datetime] = {}
+    for record in records:
+        tenant = tenants.get(record.tenant_id)
+        if tenant is None or not tenant.active or not record.enabled or record.deleted_at:
+            continue
+        ritual = Ritual.of(record)
+        due = occurrences(ritual.schedule, ritual.timezone(tenant), record.checked_until, now)
+        if len(due) == 1:
+            single[record.id] = due[0].at
+    return single
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.kpi_snapshot import KpiSnapshot
 from bot.model import (
@@ -40,6 +41,7 @@ from bot.model import (
     Role,
     Tenant,
 )
+from storage.chunks import in_chunks
 from storage.kpi_read_model import read_kpi_snapshot
 from storage.models import (
     Base,
@@ -237,6 +239,18 @@ class SqlRepository:
             raise RecordNotFound(f"member {member_id}")
         return _member(row)
 
+    async def members_of(self, tenant_ids: Collection[int]) -> dict[int, list[Member]]:
+        """Every member of each of these tenants, in order of arrival (every id is a key),
+        one query per `IN_CHUNK` tenants."""
+        found: dict[int, list[Member]] = {tenant_id: [] for tenant_id in tenant_ids}
+        for chunk in in_chunks(tenant_ids):
+            rows = await self._session.scalars(
+                select(MemberRow).where(MemberRow.tenant_id.in_(chunk)).order_by(MemberRow.id)
+            )
+            for row in rows:
+                found[row.tenant_id].append(_member(row))
+        return found
+
     async def list_members(self, tenant_id: int, role: Role | None = None) -> list[Member]:
         """Members of the tenant (optionally with one role), in order of arrival."""
         query = select(MemberRow).where(MemberRow.tenant_id == tenant_id)
@@ -274,6 +288,22 @@ class SqlRepository:
         )
         return None if row is None else _cap(row)
 
+    async def current_caps(self, tenant_ids: Collection[int]) -> dict[int, CapVersion]:
+        """The current cap of each of these tenants (those without one left out), one query
+        per `IN_CHUNK` tenants."""
+        found: dict[int, CapVersion] = {}
+        for chunk in in_chunks(tenant_ids):
+            newest = (
+                select(func.max(CapVersionRow.version))
+                .where(CapVersionRow.tenant_id == _OuterCap.tenant_id)
+                .scalar_subquery()
+            )
+            rows = await self._session.scalars(
+                select(_OuterCap).where(_OuterCap.tenant_id.in_(chunk), _OuterCap.version == newest)
+            )
+            found.update((row.tenant_id, _cap(row)) for row in rows)
+        return found
+
     async def get_cap(self, tenant_id: int, cap_id: int) -> CapVersion | None:
         row = await self._cap_row(tenant_id, cap_id)
         return None if row is None else _cap(row)
@@ -300,6 +330,22 @@ class SqlRepository:
             returning=CapAckRow.id,
         )
         return inserted is not None
+
+    async def acks_of_caps(self, cap_ids: Collection[int]) -> dict[int, list[CapAck]]:
+        """The acknowledgements of each of these cap versions, oldest first (every id is a
+        key), one query per `IN_CHUNK` versions."""
+        found: dict[int, list[CapAck]] = {cap_id: [] for cap_id in cap_ids}
+        for chunk in in_chunks(cap_ids):
+            rows = await self._session.scalars(
+                select(CapAckRow)
+                .where(CapAckRow.cap_id.in_(chunk))
+                .order_by(CapAckRow.acked_at, CapAckRow.id)
+            )
+            for row in rows:
+                found[row.cap_id].append(
+                    CapAck(cap_id=row.cap_id, member_id=row.member_id, acked_at=row.acked_at)
+                )
+        return found
 
     async def cap_acks(self, tenant_id: int, cap_id: int) -> list[CapAck]:
         """Acknowledgements of a cap version, oldest first."""
@@ -666,6 +712,9 @@ def _latest_measurements(quick_wins: int) -> Select[Any]:
     ]
     latest = union_all(*(select(*part.c) for part in latest_each)).subquery()
     return select(latest).order_by(latest.c.quick_win_id, latest.c.measured_at, latest.c.id)
+
+
+_OuterCap = aliased(CapVersionRow)
 
 
 def _member(row: MemberRow) -> Member:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Table,
     and_,
@@ -16,14 +18,17 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import CATALOGUE, translate
 from bot.model import Locale, Tenant
+from storage.chunks import in_chunks
 from storage.models import Base, TenantRow
 from storage.ritual_models import (
     RitualOccurrenceRow,
@@ -177,12 +182,9 @@ class RitualRepository:
 
     async def tenants(self, ids: Iterable[int]) -> dict[int, Tenant]:
         """The tenants with these ids (missing ones left out), in one query."""
-        wanted = sorted(set(ids))
         found: dict[int, Tenant] = {}
-        for start in range(0, len(wanted), _IN_CHUNK):
-            rows = await self._session.scalars(
-                select(TenantRow).where(TenantRow.id.in_(wanted[start : start + _IN_CHUNK]))
-            )
+        for chunk in in_chunks(ids):
+            rows = await self._session.scalars(select(TenantRow).where(TenantRow.id.in_(chunk)))
             for row in rows:
                 found[row.id] = row.as_tenant()
         return found
@@ -469,6 +471,23 @@ class RitualRepository:
         )
         return None if row is None else _occurrence(row)
 
+    async def last_posted_each(
+        self, wanted: Sequence[tuple[int, datetime]]
+    ) -> dict[tuple[int, datetime], OccurrenceRecord | None]:
+        """`last_posted(ritual_id, before)` for each (ritual_id, before) pair, in one statement
+        per `_UNION_CHUNK` pairs."""
+        found: dict[tuple[int, datetime], OccurrenceRecord | None] = dict.fromkeys(wanted)
+        pairs = list(found)
+        for start in range(0, len(pairs), _UNION_CHUNK):
+            chunk = pairs[start : start + _UNION_CHUNK]
+            params: dict[str, Any] = {}
+            for index, (ritual_id, before) in enumerate(chunk):
+                params[f"ritual_{index}"], params[f"before_{index}"] = ritual_id, before
+            rows = await self._session.execute(_last_posted_union(len(chunk)), params)
+            for row in rows:
+                found[chunk[row.pair]] = _occurrence(cast(RitualOccurrenceRow, row))
+        return found
+
     async def missed_occurrences(
         self, tenant_id: int, since: datetime
     ) -> list[tuple[str, datetime]]:
@@ -571,12 +590,12 @@ class RitualRepository:
     async def cancel_pending_of_tenants(self, tenant_ids: Sequence[int], *, reason: str) -> int:
         """`cancel_pending` for several tenants at once."""
         cancelled = 0
-        for start in range(0, len(tenant_ids), _IN_CHUNK):
+        for chunk in in_chunks(tenant_ids):
             result = await self._session.execute(
                 update(RitualOutboxRow)
                 .where(
                     RitualOutboxRow.status == "pending",
-                    RitualOutboxRow.tenant_id.in_(list(tenant_ids[start : start + _IN_CHUNK])),
+                    RitualOutboxRow.tenant_id.in_(chunk),
                 )
                 .values(status="cancelled", detail=reason, lease_owner=None, lease_expires_at=None)
                 .execution_options(synchronize_session=False)
@@ -834,8 +853,29 @@ _FINISH_CHUNK = 200
 """Outcomes written by one UPDATE (about 8 parameters each)."""
 _CLAIM_CHUNK = 50
 """Occurrences claimed by one INSERT (ten parameters each)."""
-_IN_CHUNK = 500
-"""Ids per `IN (...)` list, well within every database's bound on parameters."""
+_UNION_CHUNK = 50
+"""Lookups glued in one `UNION ALL` statement (each is a `LIMIT 1` range of an index)."""
+
+
+@functools.lru_cache(maxsize=_UNION_CHUNK)
+def _last_posted_union(pairs: int) -> CompoundSelect[Any]:
+    """For `pairs` pairs (`:ritual_<i>`, `:before_<i>`): the ritual's latest queued occurrence
+    scheduled before that time, with `pair` = i. Built once per count (and compiled once per
+    dialect): building the union costs more than running it."""
+    table = RitualOccurrenceRow.__table__
+    latest_each = [
+        select(table, literal(index, Integer).label("pair"))
+        .where(
+            table.c.ritual_id == bindparam(f"ritual_{index}"),
+            table.c.status == "queued",
+            table.c.scheduled_at < bindparam(f"before_{index}"),
+        )
+        .order_by(table.c.scheduled_at.desc())
+        .limit(1)
+        .subquery()
+        for index in range(pairs)
+    ]
+    return union_all(*(select(*part.c) for part in latest_each))
 
 
 def _within_quota(
