@@ -93,5 +93,9 @@ class TeamsAdapter:
         await self.close()
 
     async def close(self) -> None:
-        if self.keys is not None:
-            await self.keys.close()
+        """Close the signing-key fetcher and the Bot Connector pool (idempotent)."""
+        try:
+            if self.keys is not None:
+                await self.keys.close()
+        finally:
+            await self.connectors.close()

@@ -1,8 +1,15 @@
-"""Creates the SDK's Bot Connector clients with our token, timeout, host allow-list and back-off."""
+"""Creates the SDK's Bot Connector clients with our token, timeout, host allow-list and back-off.
+
+Every client gets a session of its own (the SDK sets the bearer token in the session's default
+headers and closes the session after each turn), but all those sessions borrow their
+connections from one pool owned by the factory: a reply reuses the kept-alive TCP (and TLS)
+connection of the previous one instead of opening a new one.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Final
 
 import aiohttp
 from microsoft_agents.hosting.core import ChannelServiceClientFactoryBase, TurnContext
@@ -21,6 +28,13 @@ from adapters.teams.service_urls import ServiceUrlPolicy
 from adapters.teams.tokens import BOT_FRAMEWORK_SCOPE, BotTokenSource, TokenUnavailable
 
 USER_TOKEN_SERVICE_URL = "https://api.botframework.com"
+POOL_LIMIT: Final = 100
+"""Connections open at once, every service URL together (aiohttp's default, made explicit);
+a request beyond it waits for a free connection, within its timeout."""
+
+
+class ConnectorPoolClosed(RuntimeError):
+    """A connector was asked for after `ConnectorFactory.close()` (the app is shutting down)."""
 
 
 def compact_json(document: object) -> str:
@@ -34,7 +48,11 @@ def _base_url(service_url: str) -> str:
 
 
 class ConnectorFactory(ChannelServiceClientFactoryBase):
-    """Used by the SDK for replies and by the messenger for proactive posts."""
+    """Used by the SDK for replies and by the messenger for proactive posts.
+
+    Owns the connection pool its clients share (created on first use, in the running loop):
+    `close()` it when the app stops.
+    """
 
     def __init__(
         self,
@@ -47,8 +65,10 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         self._app_id = app_id
         self._tokens = tokens
         self._policy = policy
-        self._backoff = backoff
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._middlewares = (allow_list_middleware(policy), retry_middleware(backoff))
+        self._pool: aiohttp.TCPConnector | None = None
+        self._closed = False
 
     async def connector_for(self, service_url: str) -> TeamsConnectorClient:
         """A connector client for `service_url`; ServiceUrlRefused if the host is not allowed."""
@@ -62,13 +82,35 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
             raise
         except Exception as error:  # MSAL reports failures as ValueError and friends
             raise TokenUnavailable(type(error).__name__) from error
+        # This call's own session (base URL, token, middlewares) over the shared pool: the SDK
+        # closing it after the turn leaves the pool and its kept-alive connections open.
         session = aiohttp.ClientSession(
             base_url=_base_url(service_url),
+            connector=self._shared_pool(),
+            connector_owner=False,
             timeout=self._timeout,
             json_serialize=compact_json,
-            middlewares=(allow_list_middleware(self._policy), retry_middleware(self._backoff)),
+            middlewares=self._middlewares,
         )
         return TeamsConnectorClient(_base_url(service_url), token, session=session)
+
+    def _shared_pool(self) -> aiohttp.TCPConnector:
+        if self._closed:
+            raise ConnectorPoolClosed("the Teams connector pool is closed")
+        if self._pool is None:
+            self._pool = aiohttp.TCPConnector(limit=POOL_LIMIT)
+        return self._pool
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def close(self) -> None:
+        """Close the shared pool and its connections; later `connector_for` calls raise."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
 
     async def create_connector_client(
         self,
