@@ -15,6 +15,7 @@ from rituals import codec
 from rituals.config import RitualConfig
 from rituals.definitions import Ritual, ensure_defaults
 from rituals.group_reads import GroupCore, GroupRituals
+from rituals.next_runs import NextRuns
 from rituals.posts import Moment, Post, compose
 from rituals.public_holidays import holiday_name
 from rituals.schedule import Occurrence, next_occurrence, occurrences
@@ -53,9 +54,15 @@ class Planner:
     outbox rows are written with the claim, in one transaction, under a unique key.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: RitualConfig) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: RitualConfig,
+        next_runs: NextRuns | None = None,
+    ) -> None:
         self.sessions = sessions
         self.config = config
+        self.next_runs = next_runs or NextRuns()
 
     async def plan(
         self, now: datetime, on_queued: Callable[[], Awaitable[None]] | None = None
@@ -67,7 +74,7 @@ class Planner:
         async with transaction(self.sessions) as work:
             records = await work.rituals.live_rituals()
             tenants = await work.rituals.tenants({record.tenant_id for record in records})
-        due, idle, gone = split_due(records, tenants, now)
+        due, idle, gone = split_due(records, tenants, now, self.next_runs)
         if idle or gone:
             async with transaction(self.sessions) as work:
                 if gone:
@@ -281,7 +288,10 @@ async def store(
 
 
 def split_due(
-    records: Sequence[RitualRecord], tenants: dict[int, Tenant], now: datetime
+    records: Sequence[RitualRecord],
+    tenants: dict[int, Tenant],
+    now: datetime,
+    next_runs: NextRuns,
 ) -> tuple[list[RitualRecord], list[RitualRecord], list[int]]:
     """(rituals to lock and plan, rituals whose watermark only moves, inactive tenants).
 
@@ -299,14 +309,10 @@ def split_due(
             idle.append(record)
         elif not record.enabled:
             idle.append(record)
-        elif record.skip_local is not None:
-            due.append(record)
         else:
-            ritual = Ritual.of(record)
-            if occurrences(ritual.schedule, ritual.timezone(tenant), record.checked_until, now):
-                due.append(record)
-            else:
-                idle.append(record)
+            forget_skip = record.skip_local is not None
+            fires = forget_skip or next_runs.after(record, tenant, record.checked_until) <= now
+            (due if fires else idle).append(record)
     return due, idle, sorted(gone)
 
 

@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery import Messenger
 from bot.ports import Clock
 from rituals.config import RitualConfig
-from rituals.definitions import Ritual
 from rituals.lease import ClockLease
+from rituals.next_runs import NextRuns
 from rituals.planner import Planner, PlanReport
-from rituals.schedule import next_occurrence
 from rituals.sender import PlanningFeed, Sender, SendReport
 from rituals.transactions import transaction
 
@@ -57,7 +56,8 @@ class RitualService:
         self.clock = clock
         self.config = config
         self.holder = holder or process_name()
-        self.planner = Planner(sessions, config)
+        self.next_runs = NextRuns()
+        self.planner = Planner(sessions, config, self.next_runs)
         self.sender = Sender(sessions, messengers, clock, self.holder, config)
         self.lease = ClockLease(sessions, self.holder, config.clock_lease)
 
@@ -91,17 +91,12 @@ class RitualService:
         async with transaction(self.sessions) as work:
             records = await work.rituals.live_rituals()
             tenants = await work.rituals.tenants({record.tenant_id for record in records})
-            for record in records:
-                if not record.enabled:
-                    continue
-                tenant = tenants.get(record.tenant_id)
-                if tenant is None or not tenant.active:
-                    continue
-                ritual = Ritual.of(record)
+        self.next_runs.keep_only([record.id for record in records])
+        for record in records:
+            tenant = tenants.get(record.tenant_id)
+            if record.enabled and tenant is not None and tenant.active:
                 after = max(now, record.checked_until)
-                plan[record.id] = next_occurrence(
-                    ritual.schedule, ritual.timezone(tenant), after
-                ).at
+                plan[record.id] = self.next_runs.after(record, tenant, after)
         return plan
 
     async def stop(self) -> None:
