@@ -1,8 +1,10 @@
-"""APScheduler's only importer: it wakes the ritual service at each next occurrence and on a heartbeat.
+"""APScheduler's only importer: it wakes the ritual service at the next occurrence and on a heartbeat.
 
 Nothing lives in APScheduler's job store that is not rebuilt from our tables: after each run
-the date jobs are recomputed from the rituals (so a change made by any process is picked up by
-the next heartbeat at the latest, and at once when this process made it: `poke`).
+the next wake-up is recomputed from the rituals (so a change made by any process is picked up
+by the next heartbeat at the latest, and at once when this process made it: `poke`). One date
+job rings at the soonest occurrence of all: a run plans every ritual that is due, so one job
+per ritual would only cost (thousands of jobs at a thousand tenants).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 MIN_OUTBOX_WAIT = timedelta(seconds=1)
 """The soonest the outbox wake-up rings (a row due already is sent by the run in progress)."""
 HEARTBEAT_JOB = "rituals-heartbeat"
+NEXT_RUN_JOB = "rituals-next"
+"""Rings at the soonest next occurrence of all the rituals."""
 OUTBOX_JOB = "rituals-outbox"
 """Wakes the clock when a message put back in the outbox (a 429's Retry-After) is due."""
 POKE_AGAIN_SECONDS = 1.0
@@ -57,7 +61,8 @@ class RitualScheduler:
 
     @property
     def planned(self) -> dict[int, datetime]:
-        """Ritual id → the instant its wake-up job is set for (a copy)."""
+        """Ritual id → the instant it next fires, as of the last run (a copy); the
+        `NEXT_RUN_JOB` rings at the soonest of them."""
         return dict(self._planned)
 
     def job_times(self) -> dict[str, datetime]:
@@ -117,17 +122,22 @@ class RitualScheduler:
             self._wake.set()
 
     def _outbox_wakeup(self, at: datetime | None) -> None:
-        """Ring when the outbox's next row is due: `at` is on the service's clock, the job on
-        APScheduler's, so the job is set that long from now."""
-        if at is None:
+        """Ring when the outbox's next row is due (a second from now at the soonest)."""
+        wait = None if at is None else max(at - self.service.clock.now(), MIN_OUTBOX_WAIT)
+        self._ring_in(OUTBOX_JOB, wait)
+
+    def _ring_in(self, job_id: str, wait: timedelta | None) -> None:
+        """Set the date job `job_id` to ring `wait` from now, or remove it (None). Waits are
+        measured on the service's clock and the job set on APScheduler's (`wall`): a service
+        clock that is not the wall clock (a test's, a demo's) never makes it ring at once."""
+        if wait is None:
             with contextlib.suppress(Exception):
-                self._scheduler.remove_job(OUTBOX_JOB)
+                self._scheduler.remove_job(job_id)
             return
-        wait = max(at - self.service.clock.now(), MIN_OUTBOX_WAIT)
         self._scheduler.add_job(
             self._ring,
             DateTrigger(run_date=self.wall() + wait, timezone=UTC),
-            id=OUTBOX_JOB,
+            id=job_id,
             replace_existing=True,
             misfire_grace_time=None,
         )
@@ -156,20 +166,8 @@ class RitualScheduler:
                 logger.exception("ritual run failed; retried on the next heartbeat")
 
     def _reschedule(self, plan: dict[int, datetime]) -> None:
-        for ritual_id in set(self._planned) - set(plan):
-            with contextlib.suppress(Exception):
-                self._scheduler.remove_job(_job_id(ritual_id))
-        for ritual_id, at in plan.items():
-            if self._planned.get(ritual_id) != at:
-                self._scheduler.add_job(
-                    self._ring,
-                    DateTrigger(run_date=at, timezone=UTC),
-                    id=_job_id(ritual_id),
-                    replace_existing=True,
-                    misfire_grace_time=None,
-                )
+        """Ring at the soonest next occurrence (always after now: a ritual whose planning
+        failed is retried by the heartbeat, not by this job)."""
         self._planned = plan
-
-
-def _job_id(ritual_id: int) -> str:
-    return f"ritual-{ritual_id}"
+        soonest = min(plan.values(), default=None)
+        self._ring_in(NEXT_RUN_JOB, None if soonest is None else soonest - self.service.clock.now())
