@@ -6,19 +6,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Final
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    ImageBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
-
 from adapters.slack import text as slack_text
 from bot import messages as neutral
 
@@ -42,6 +29,11 @@ MAX_FALLBACK_TEXT: Final = 4000
 
 PROGRESS_SEGMENTS: Final = 10
 ACTION_ID_SEPARATOR: Final = ":"
+
+#: A Block Kit object, built as a plain dict (no slack_sdk model on this hot path): keys in
+#: alphabetical order and empty ones left out, exactly as slack_sdk's `to_dict` emits them
+#: (tests/slack/test_render_oracle.py compares against a slack_sdk-model renderer).
+type Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +70,7 @@ def fit_view(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """At most MAX_BLOCKS_PER_VIEW blocks; when cut, the last one says so."""
     if len(blocks) <= MAX_BLOCKS_PER_VIEW:
         return blocks
-    more = _context(slack_text.ELLIPSIS)
-    return [*blocks[: MAX_BLOCKS_PER_VIEW - 1], more.to_dict()]
+    return [*blocks[: MAX_BLOCKS_PER_VIEW - 1], _context(slack_text.ELLIPSIS)]
 
 
 def plain_text(blocks: list[dict[str, Any]]) -> str:
@@ -126,20 +117,20 @@ def _fallback(text: str) -> str:
     return slack_text.clip(slack_text.mrkdwn(text), MAX_FALLBACK_TEXT) or slack_text.ELLIPSIS
 
 
-def _render_blocks(blocks: tuple[neutral.Block, ...]) -> list[dict[str, Any]]:
+def _render_blocks(blocks: tuple[neutral.Block, ...]) -> list[Json]:
     seen: Counter[str] = Counter()
-    rendered: list[Block] = []
+    rendered: list[Json] = []
     for block in blocks:
         rendered.extend(_render_block(block, seen))
-    return [block.to_dict() for block in rendered]
+    return rendered
 
 
-def _render_block(block: neutral.Block, seen: Counter[str]) -> list[Block]:
+def _render_block(block: neutral.Block, seen: Counter[str]) -> list[Json]:
     match block:
-        case neutral.Heading(text=heading):
-            return _heading(heading)
         case neutral.Paragraph(text=paragraph):
             return _sections(slack_text.mrkdwn(paragraph))
+        case neutral.Heading(text=heading):
+            return _heading(heading)
         case neutral.Fields(fields=fields):
             return _fields(fields)
         case neutral.Progress():
@@ -149,34 +140,37 @@ def _render_block(block: neutral.Block, seen: Counter[str]) -> list[Block]:
         case neutral.Context(text=context):
             return [_context(piece) for piece in _mrkdwn_pieces(context, MAX_CONTEXT_TEXT)]
         case neutral.Divider():
-            return [DividerBlock()]
+            return [{"type": "divider"}]
         case neutral.Image(url=url, alt_text=alt):
             if not url or slack_text.slack_len(url) > MAX_IMAGE_URL:
                 return _sections(slack_text.mrkdwn(alt)) if alt.strip() else []
-            return [ImageBlock(image_url=url, alt_text=_alt(alt))]
+            return [{"alt_text": _alt(alt), "image_url": url, "type": "image"}]
     raise TypeError(f"unknown block {block!r}")  # pragma: no cover - the union is closed
 
 
-def _heading(heading: str) -> list[Block]:
+def _heading(heading: str) -> list[Json]:
     if not heading.strip():
         return []
-    if slack_text.slack_len(slack_text.plain(heading)) <= MAX_HEADER_TEXT:
-        return [HeaderBlock(text=PlainTextObject(text=slack_text.plain(heading), emoji=True))]
+    plain = slack_text.plain(heading)
+    if slack_text.slack_len(plain) <= MAX_HEADER_TEXT:
+        return [{"text": _plain(plain), "type": "header"}]
     # Too long for a header: keep every word, in bold sections.
     return _sections(slack_text.mrkdwn(heading), bold=True)
 
 
-def _sections(escaped: str, *, bold: bool = False) -> list[Block]:
-    limit = MAX_SECTION_TEXT - (2 if bold else 0)
-    pieces = slack_text.split(escaped, limit)
-    return [SectionBlock(text=_markdown(f"*{piece}*" if bold else piece)) for piece in pieces]
+def _sections(escaped: str, *, bold: bool = False) -> list[Json]:
+    if bold:
+        pieces = slack_text.split(escaped, MAX_SECTION_TEXT - 2)
+        return [{"text": _mrkdwn(f"*{piece}*"), "type": "section"} for piece in pieces]
+    pieces = slack_text.split(escaped, MAX_SECTION_TEXT)
+    return [{"text": _mrkdwn(piece), "type": "section"} for piece in pieces]
 
 
 def _mrkdwn_pieces(literal: str, limit: int) -> list[str]:
     return slack_text.split(slack_text.mrkdwn(literal), limit)
 
 
-def _fields(fields: tuple[neutral.Field, ...]) -> list[Block]:
+def _fields(fields: tuple[neutral.Field, ...]) -> list[Json]:
     texts: list[str] = []
     for field in fields:
         label = slack_text.clip(slack_text.mrkdwn(field.label), MAX_FIELD_TEXT // 4)
@@ -186,7 +180,10 @@ def _fields(fields: tuple[neutral.Field, ...]) -> list[Block]:
         texts.append(head + pieces[0])
         texts.extend(pieces[1:])
     return [
-        SectionBlock(fields=[_markdown(t) for t in texts[start : start + MAX_FIELDS_PER_SECTION]])
+        {
+            "fields": [_mrkdwn(t) for t in texts[start : start + MAX_FIELDS_PER_SECTION]],
+            "type": "section",
+        }
         for start in range(0, len(texts), MAX_FIELDS_PER_SECTION)
     ]
 
@@ -198,7 +195,7 @@ def progress_bar(ratio: float) -> str:
     return "▰" * full + "▱" * (PROGRESS_SEGMENTS - full)
 
 
-def _progress(block: neutral.Progress) -> list[Block]:
+def _progress(block: neutral.Progress) -> list[Json]:
     label = slack_text.mrkdwn(block.label)
     rendered = _sections(f"{progress_bar(block.ratio)}  {label}")
     if block.caption.strip():
@@ -206,38 +203,42 @@ def _progress(block: neutral.Progress) -> list[Block]:
     return rendered
 
 
-def _actions(buttons: tuple[neutral.Button, ...], seen: Counter[str]) -> list[Block]:
-    elements: list[ButtonElement] = []
+def _actions(buttons: tuple[neutral.Button, ...], seen: Counter[str]) -> list[Json]:
+    elements: list[Json] = []
     for button in buttons:
         action = button.action[:MAX_ACTION_ID]
         count = seen[action]
         seen[action] += 1
         action_id = action if count == 0 else f"{action}{ACTION_ID_SEPARATOR}{count}"
-        style = None if button.style is neutral.ButtonStyle.DEFAULT else button.style.value
-        elements.append(
-            ButtonElement(
-                text=PlainTextObject(
-                    text=slack_text.clip(slack_text.plain(button.label), MAX_BUTTON_TEXT) or "…",
-                    emoji=True,
-                ),
-                action_id=action_id[:MAX_ACTION_ID],
-                value=button.value[:MAX_BUTTON_VALUE] or None,
-                style=style,
-            )
-        )
+        # Keys in Block Kit's (alphabetical) order; empty or default ones are left out.
+        element: Json = {}
+        if action_id:
+            element["action_id"] = action_id[:MAX_ACTION_ID]
+        if button.style is not neutral.ButtonStyle.DEFAULT:
+            element["style"] = button.style.value
+        label = slack_text.clip(slack_text.plain(button.label), MAX_BUTTON_TEXT) or "…"
+        element["text"] = _plain(label)
+        element["type"] = "button"
+        if button.value:
+            element["value"] = button.value[:MAX_BUTTON_VALUE]
+        elements.append(element)
     return [
-        ActionsBlock(elements=elements[start : start + MAX_ACTIONS_ELEMENTS])
+        {"elements": elements[start : start + MAX_ACTIONS_ELEMENTS], "type": "actions"}
         for start in range(0, len(elements), MAX_ACTIONS_ELEMENTS)
     ]
 
 
-def _context(escaped: str) -> ContextBlock:
-    return ContextBlock(elements=[_markdown(escaped)])
+def _context(escaped: str) -> Json:
+    return {"elements": [_mrkdwn(escaped)], "type": "context"}
 
 
-def _markdown(escaped: str) -> MarkdownTextObject:
+def _mrkdwn(escaped: str) -> Json:
     # verbatim: Slack must not auto-link names, channels or broadcast words in our text.
-    return MarkdownTextObject(text=escaped, verbatim=True)
+    return {"text": escaped, "type": "mrkdwn", "verbatim": True}
+
+
+def _plain(text: str) -> Json:
+    return {"emoji": True, "text": text, "type": "plain_text"}
 
 
 def _alt(alt: str) -> str:
