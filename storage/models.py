@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     true,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.model import Locale, Tenant
@@ -75,15 +76,20 @@ class TenantRow(Base):
 
     def as_tenant(self) -> Tenant:
         """The core's record of this workspace."""
-        return Tenant(
-            id=self.id,
-            platform=self.platform,
-            external_id=self.external_id,
-            name=self.name,
-            locale=Locale(self.locale),
-            timezone=self.timezone,
-            active=self.active,
-        )
+        return tenant_of(self)
+
+
+def tenant_of(row: TenantRow | Row[Any]) -> Tenant:
+    """The core's record of a `tenant` row, an ORM object or a plain row of the table."""
+    return Tenant(
+        id=row.id,
+        platform=row.platform,
+        external_id=row.external_id,
+        name=row.name,
+        locale=Locale(row.locale),
+        timezone=row.timezone,
+        active=row.active,
+    )
 
 
 class MemberRow(Base):
