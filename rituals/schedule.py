@@ -162,11 +162,16 @@ def occurrences(
 
 
 def next_occurrence(schedule: Schedule, timezone: str, after: datetime) -> Occurrence:
-    """The first occurrence strictly after `after`."""
-    for horizon in (timedelta(days=2), timedelta(days=40), timedelta(days=400)):
-        upcoming = occurrences(schedule, timezone, after, after + horizon)
+    """The first occurrence strictly after `after`, looked for in windows that follow each
+    other (two days, a week, a month, a year): a weekly schedule is found within the first
+    nine days, without computing forty."""
+    start = after
+    for horizon in (timedelta(days=2), timedelta(days=9), timedelta(days=40), timedelta(days=400)):
+        end = after + horizon
+        upcoming = occurrences(schedule, timezone, start, end)
         if upcoming:
             return upcoming[0]
+        start = end
     raise ValueError(f"{schedule.canonical()} never runs")  # pragma: no cover - always runs
 
 
