@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.model import Tenant
 from rituals.definitions import Ritual
-from rituals.schedule import next_occurrence
+from rituals.schedule import next_occurrence, occurrences
 from storage.ritual_repository import RitualRecord
 
 
@@ -32,6 +32,27 @@ class NextRuns:
     def after(self, record: RitualRecord, tenant: Tenant, moment: datetime) -> datetime:
         """The instant the ritual first fires strictly after `moment`."""
         timezone = record.timezone or tenant.timezone
+        known = self._still_known(record, timezone, moment)
+        if known is not None:
+            return known
+        at = next_occurrence(Ritual.of(record).schedule, timezone, moment).at
+        self._known[record.id] = _Known(record.schedule, timezone, moment, at)
+        return at
+
+    def fires_between(
+        self, record: RitualRecord, tenant: Tenant, since: datetime, until: datetime
+    ) -> bool:
+        """Whether the ritual fires in (since, until]. Answered from what is remembered, else
+        by computing that window only (short, unlike the search for the next run)."""
+        timezone = record.timezone or tenant.timezone
+        known = self._still_known(record, timezone, since)
+        if known is not None:
+            return known <= until
+        return bool(occurrences(Ritual.of(record).schedule, timezone, since, until))
+
+    def _still_known(
+        self, record: RitualRecord, timezone: str, moment: datetime
+    ) -> datetime | None:
         known = self._known.get(record.id)
         if (
             known is not None
@@ -40,9 +61,7 @@ class NextRuns:
             and known.since <= moment < known.at
         ):
             return known.at
-        at = next_occurrence(Ritual.of(record).schedule, timezone, moment).at
-        self._known[record.id] = _Known(record.schedule, timezone, moment, at)
-        return at
+        return None
 
     def keep_only(self, ritual_ids: Collection[int]) -> None:
         """Forget the rituals not in `ritual_ids` (deleted ones)."""

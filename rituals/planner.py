@@ -15,6 +15,7 @@ from rituals import codec
 from rituals.config import RitualConfig
 from rituals.definitions import Ritual, ensure_defaults
 from rituals.group_reads import GroupCore, GroupRituals
+from rituals.live import live_pages
 from rituals.next_runs import NextRuns
 from rituals.posts import Moment, Post, compose
 from rituals.public_holidays import holiday_name
@@ -67,38 +68,43 @@ class Planner:
     async def plan(
         self, now: datetime, on_queued: Callable[[], Awaitable[None]] | None = None
     ) -> PlanReport:
-        """Welcome new tenants, then plan every live ritual: the ones with nothing due only
-        have their watermark moved (in bulk), the due ones are locked and decided in groups of
-        `PLAN_GROUP` per transaction; `on_queued` is awaited after each group that queued."""
+        """Welcome new tenants, then plan every live ritual, a page at a time (`live_pages`):
+        the ones with nothing due only have their watermark moved (in bulk), the due ones are
+        locked and decided in groups of `PLAN_GROUP` per transaction; `on_queued` is awaited
+        after each group that queued."""
         await self.welcome_new_tenants(now)
-        async with transaction(self.sessions) as work:
-            records = await work.rituals.live_rituals()
-            tenants = await work.rituals.tenants({record.tenant_id for record in records})
-        due, idle, gone = split_due(records, tenants, now, self.next_runs)
-        if idle or gone:
-            async with transaction(self.sessions) as work:
-                if gone:
-                    await work.rituals.cancel_pending_of_tenants(gone, reason="tenant inactive")
-                await work.rituals.advance_watermarks(idle, now)
         report = PlanReport()
-        for start in range(0, len(due), PLAN_GROUP):
-            group = [record.id for record in due[start : start + PLAN_GROUP]]
-            try:
-                done = await self.plan_group(group, now)
-            except Exception:
-                logger.warning("planning rituals %s together failed; one by one", group)
-                done = PlanReport()
-                for ritual_id in group:
-                    try:
-                        done.add(await self.plan_group([ritual_id], now))
-                    except Exception:
-                        logger.exception(
-                            "planning ritual %s failed; it is retried on the next tick", ritual_id
-                        )
-            report.add(done)
-            if done.messages and on_queued is not None:
-                await on_queued()
+        async for records, tenants in live_pages(self.sessions):
+            due, idle, gone = split_due(records, tenants, now, self.next_runs)
+            if idle or gone:
+                async with transaction(self.sessions) as work:
+                    if gone:
+                        await work.rituals.cancel_pending_of_tenants(gone, reason="tenant inactive")
+                    await work.rituals.advance_watermarks(idle, now)
+            for start in range(0, len(due), PLAN_GROUP):
+                group = [record.id for record in due[start : start + PLAN_GROUP]]
+                done = await self._plan_group_or_each(group, now)
+                report.add(done)
+                if done.messages and on_queued is not None:
+                    await on_queued()
         return report
+
+    async def _plan_group_or_each(self, group: list[int], now: datetime) -> PlanReport:
+        """`plan_group`; if the group fails, each ritual alone (one failing ritual does not
+        hold the others back; it is retried on the next tick)."""
+        try:
+            return await self.plan_group(group, now)
+        except Exception:
+            logger.warning("planning rituals %s together failed; one by one", group)
+        done = PlanReport()
+        for ritual_id in group:
+            try:
+                done.add(await self.plan_group([ritual_id], now))
+            except Exception:
+                logger.exception(
+                    "planning ritual %s failed; it is retried on the next tick", ritual_id
+                )
+        return done
 
     async def plan_group(self, ritual_ids: Sequence[int], now: datetime) -> PlanReport:
         """Lock and plan these rituals in one transaction: one statement locks them, one
@@ -311,7 +317,9 @@ def split_due(
             idle.append(record)
         else:
             forget_skip = record.skip_local is not None
-            fires = forget_skip or next_runs.after(record, tenant, record.checked_until) <= now
+            fires = forget_skip or next_runs.fires_between(
+                record, tenant, record.checked_until, now
+            )
             (due if fires else idle).append(record)
     return due, idle, sorted(gone)
 

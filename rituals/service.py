@@ -17,10 +17,10 @@ from bot.delivery import Messenger
 from bot.ports import Clock
 from rituals.config import RitualConfig
 from rituals.lease import ClockLease
+from rituals.live import live_pages
 from rituals.next_runs import NextRuns
 from rituals.planner import Planner, PlanReport
 from rituals.sender import PlanningFeed, Sender, SendReport
-from rituals.transactions import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,15 @@ class RitualService:
         """When each enabled ritual of an active tenant next fires (UTC), by ritual id."""
         now = self.clock.now()
         plan: dict[int, datetime] = {}
-        async with transaction(self.sessions) as work:
-            records = await work.rituals.live_rituals()
-            tenants = await work.rituals.tenants({record.tenant_id for record in records})
-        self.next_runs.keep_only([record.id for record in records])
-        for record in records:
-            tenant = tenants.get(record.tenant_id)
-            if record.enabled and tenant is not None and tenant.active:
-                after = max(now, record.checked_until)
-                plan[record.id] = self.next_runs.after(record, tenant, after)
+        live: list[int] = []
+        async for records, tenants in live_pages(self.sessions):
+            for record in records:
+                live.append(record.id)
+                tenant = tenants.get(record.tenant_id)
+                if record.enabled and tenant is not None and tenant.active:
+                    after = max(now, record.checked_until)
+                    plan[record.id] = self.next_runs.after(record, tenant, after)
+        self.next_runs.keep_only(live)
         return plan
 
     async def stop(self) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.model import Locale, Tenant
 from rituals import next_runs as next_runs_module
 from rituals.next_runs import NextRuns
-from rituals.schedule import Schedule, next_occurrence
+from rituals.schedule import Schedule, next_occurrence, occurrences
 from storage.ritual_repository import RitualRecord
 from tests.rituals.test_schedule import instants, schedules, zones
 
@@ -123,3 +123,17 @@ def test_forgotten_rituals_are_computed_anew_and_others_kept(
     runs.after(one, owner, START)
     runs.after(two, owner, START)
     assert len(calls) == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(schedules, zones, instants, st.integers(1, 24 * 3600 * 20), st.integers(0, 24 * 3600 * 20))
+def test_fires_between_is_whether_occurrences_has_any(
+    schedule: Schedule, zone: str, since: datetime, width: int, remembered_from: int
+) -> None:
+    """Asked with and without the next run remembered (from some moment before `since`)."""
+    runs, ritual, owner = NextRuns(), record(schedule.canonical()), tenant(zone)
+    until = since + timedelta(seconds=width)
+    expected_answer = bool(occurrences(schedule, zone, since, until))
+    assert runs.fires_between(ritual, owner, since, until) == expected_answer
+    runs.after(ritual, owner, since - timedelta(seconds=remembered_from))
+    assert runs.fires_between(ritual, owner, since, until) == expected_answer
