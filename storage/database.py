@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, event, inspect, text
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.repository import SqlRepository
+from storage.sqlite_driver import one_trip_creator
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -260,12 +262,16 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     # One connection: SQLite has one writer at a time anyway, and writers then queue in the
     # pool, in order, on the event loop, instead of spinning in SQLite's busy handler, which
     # is unfair and fails with "database is locked" after busy_timeout under load.
+    # The file is opened with the arguments SQLAlchemy would use, by a connection whose
+    # statements each take one trip to its thread (`storage.sqlite_driver`).
+    connect_args, connect_kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
     engine = create_async_engine(
         url,
         echo=echo,
         pool_size=1,
         max_overflow=0,
         pool_timeout=SQLITE_POOL_TIMEOUT_S,
+        async_creator=one_trip_creator(connect_args, connect_kwargs),
     )
 
     @event.listens_for(engine.sync_engine, "connect")

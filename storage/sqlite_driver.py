@@ -1,0 +1,119 @@
+"""An aiosqlite connection whose statements each take one trip to its thread, not four."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import aiosqlite
+from aiosqlite.context import Result
+
+Rows = list[Any]
+Description = tuple[tuple[Any, ...], ...] | None
+
+ITER_CHUNK_SIZE = 64
+"""aiosqlite's default (rows per trip when iterating a cursor; unused by SQLAlchemy)."""
+
+
+class OneTripCursor:
+    """The cursor SQLAlchemy's aiosqlite adapter drives. aiosqlite's own takes a trip to the
+    connection's thread to create the cursor, one to execute, one to fetch, one to close: four
+    hand-offs between the event loop and the thread for every statement. This one runs
+    create-execute-fetch-close as one function in the thread, then answers `fetch*` from what
+    it brought back (SQLAlchemy fetches everything at once anyway)."""
+
+    def __init__(self, connection: OneTripConnection) -> None:
+        self._connection = connection
+        self._rows: Rows = []
+        self.description: Description = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    async def execute(self, sql: str, parameters: Any = None) -> OneTripCursor:
+        def run(raw: sqlite3.Connection) -> tuple[Description, Rows, int, int | None]:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql) if parameters is None else cursor.execute(sql, parameters)
+                description = cursor.description
+                rows = cursor.fetchall() if description else []
+                return description, rows, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        (
+            self.description,
+            self._rows,
+            self.rowcount,
+            self.lastrowid,
+        ) = await self._connection.in_thread(run)
+        return self
+
+    async def executemany(self, sql: str, seq_of_parameters: Iterable[Any]) -> OneTripCursor:
+        def run(raw: sqlite3.Connection) -> tuple[Description, int, int | None]:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(sql, seq_of_parameters)
+                return cursor.description, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        self.description, self.rowcount, self.lastrowid = await self._connection.in_thread(run)
+        self._rows = []
+        return self
+
+    async def fetchall(self) -> Rows:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> Rows:
+        count = self.arraysize if size is None else size
+        rows, self._rows = self._rows[:count], self._rows[count:]
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+
+class OneTripConnection(aiosqlite.Connection):
+    """aiosqlite's connection (its thread, its queue, commit, rollback, close), with cursors
+    that take one trip per statement."""
+
+    def cursor(self) -> Result[OneTripCursor]:  # type: ignore[override]
+        async def make() -> OneTripCursor:
+            return OneTripCursor(self)
+
+        return Result(make())
+
+    async def in_thread[T](self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `function(sqlite3 connection)` in the connection's thread, in queue order."""
+        raw: sqlite3.Connection = self._conn
+        result: T = await self._execute(function, raw)  # type: ignore[no-untyped-call]
+        return result
+
+
+def one_trip_creator(
+    connect_args: Sequence[Any], connect_kwargs: Mapping[str, Any]
+) -> Callable[[], Awaitable[OneTripConnection]]:
+    """An `async_creator` for `create_async_engine`: opens the file with the arguments the
+    SQLAlchemy dialect computed from the URL (`dialect.create_connect_args`)."""
+
+    async def create() -> OneTripConnection:
+        connector = partial(sqlite3.connect, *connect_args, **connect_kwargs)
+        connection = OneTripConnection(connector, ITER_CHUNK_SIZE)
+        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+        await connection  # starts the thread and opens the file
+        return connection
+
+    return create

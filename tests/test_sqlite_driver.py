@@ -1,0 +1,136 @@
+"""The SQLite connection that takes one trip to its thread per statement: what SQLAlchemy asks
+of a cursor answers as with aiosqlite's own, in one hand-off, and the aiosqlite internals it
+relies on are still there."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import aiosqlite
+import pytest
+import sqlalchemy as sa
+from aiosqlite.context import Result
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage.database import Database
+from storage.sqlite_driver import OneTripConnection
+
+TABLE = sa.Table(
+    "thing",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, unique=True, nullable=False),
+)
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> Database:
+    database = Database.from_url(f"sqlite:///{tmp_path / 'driver.db'}")
+    async with database.engine.begin() as connection:
+        await connection.run_sync(TABLE.metadata.create_all)
+    yield database  # type: ignore[misc]
+    await database.dispose()
+
+
+class Trips:
+    """Counts the functions queued to the connection's thread."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = aiosqlite.Connection._execute
+
+        async def counting(
+            connection: aiosqlite.Connection, *args: object, **kwargs: object
+        ) -> object:
+            self.count += 1
+            return await original(connection, *args, **kwargs)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+
+
+def test_the_aiosqlite_internals_it_uses_are_there() -> None:
+    assert inspect.iscoroutinefunction(aiosqlite.Connection._execute)
+    parameters = list(inspect.signature(aiosqlite.Connection.__init__).parameters)
+    assert parameters[1:3] == ["connector", "iter_chunk_size"]
+    assert issubclass(OneTripConnection, aiosqlite.Connection)
+    assert hasattr(Result, "__aenter__") and hasattr(Result, "__await__")
+
+
+async def test_the_engine_opens_one_trip_connections(sqlite: Database) -> None:
+    async with sqlite.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert isinstance(raw.driver_connection, OneTripConnection)
+
+
+async def test_a_select_takes_one_trip_and_reads_every_row(
+    sqlite: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with sqlite.engine.begin() as connection:
+        await connection.execute(sa.insert(TABLE), [{"name": f"n{i}"} for i in range(150)])
+    trips = Trips(monkeypatch)
+    async with sqlite.engine.connect() as connection:
+        await connection.execute(sa.text("SELECT 1"))  # (after the transaction's BEGIN)
+        trips.count = 0
+        result = await connection.execute(sa.select(TABLE).order_by(TABLE.c.id))
+        assert trips.count == 1
+        rows = result.all()
+        assert trips.count == 1
+    assert [row.name for row in rows] == [f"n{i}" for i in range(150)]
+    assert list(result.keys()) == ["id", "name"]
+
+    stock = create_async_engine(sqlite.engine.url)  # aiosqlite's own cursors, for contrast
+    try:
+        async with stock.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+            trips.count = 0
+            same = await connection.execute(sa.select(TABLE).order_by(TABLE.c.id))
+            assert same.all() == rows
+            assert trips.count == 4  # cursor, execute, fetchall, close
+    finally:
+        await stock.dispose()
+
+
+async def test_rowcount_lastrowid_returning_and_executemany(sqlite: Database) -> None:
+    async with sqlite.engine.begin() as connection:
+        inserted = await connection.execute(sa.insert(TABLE).values(name="a"))
+        assert inserted.inserted_primary_key == (1,)
+        many = await connection.execute(sa.insert(TABLE), [{"name": "b"}, {"name": "c"}])
+        assert many.rowcount == 2
+        updated = await connection.execute(
+            sa.update(TABLE).where(TABLE.c.name != "a").values(name=TABLE.c.name + "!")
+        )
+        assert updated.rowcount == 2
+        returned = await connection.execute(
+            sa.delete(TABLE).where(TABLE.c.name == "b!").returning(TABLE.c.id, TABLE.c.name)
+        )
+        assert returned.all() == [(2, "b!")]
+        none = await connection.execute(sa.select(TABLE).where(TABLE.c.id > 100))
+        assert none.all() == []
+        first = await connection.execute(sa.select(TABLE.c.name).order_by(TABLE.c.id))
+        assert first.first() == ("a",)
+        assert (await connection.scalar(sa.select(sa.func.count()).select_from(TABLE))) == 2
+
+
+async def test_errors_surface_as_before_and_roll_back(sqlite: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with sqlite.engine.begin() as connection:
+            await connection.execute(sa.insert(TABLE).values(name="same"))
+            await connection.execute(sa.insert(TABLE).values(name="same"))
+    with pytest.raises(OperationalError):
+        async with sqlite.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT nope FROM thing"))
+    async with sqlite.engine.connect() as connection:
+        assert (await connection.execute(sa.select(TABLE))).all() == []  # nothing kept
+
+
+async def test_transactions_commit_and_roll_back_through_the_store(sqlite: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with sqlite.sessions() as session, session.begin():
+            await session.execute(sa.insert(TABLE).values(name="lost"))
+            raise RuntimeError("bad input")
+    async with sqlite.sessions() as session, session.begin():
+        await session.execute(sa.insert(TABLE).values(name="kept"))
+    async with sqlite.engine.connect() as connection:
+        assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("kept",)]
