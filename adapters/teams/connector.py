@@ -47,6 +47,19 @@ def _base_url(service_url: str) -> str:
     return service_url if service_url.endswith("/") else service_url + "/"
 
 
+class SharedUserTokenClient(UserTokenClient):
+    """The unauthenticated user-token client every turn is given (Boussole uses no user
+    sign-in). Built once: building one reads the SDK's package metadata from disk (its
+    User-Agent), a few percent of a turn's CPU. The SDK closes it after each turn; that close
+    keeps it for the next one, `release()` really closes it."""
+
+    async def close(self) -> None:
+        return None
+
+    async def release(self) -> None:
+        await super().close()
+
+
 class ConnectorFactory(ChannelServiceClientFactoryBase):
     """Used by the SDK for replies and by the messenger for proactive posts.
 
@@ -68,6 +81,7 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._middlewares = (allow_list_middleware(policy), retry_middleware(backoff))
         self._pool: aiohttp.TCPConnector | None = None
+        self._user_tokens: SharedUserTokenClient | None = None
         self._closed = False
 
     async def connector_for(self, service_url: str) -> TeamsConnectorClient:
@@ -106,11 +120,17 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         return self._closed
 
     async def close(self) -> None:
-        """Close the shared pool and its connections; later `connector_for` calls raise."""
+        """Close the shared pool and its connections (and the user-token client); later
+        `connector_for` calls raise."""
         self._closed = True
         pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
+        user_tokens, self._user_tokens = self._user_tokens, None
+        try:
+            if user_tokens is not None:
+                await user_tokens.release()
+        finally:
+            if pool is not None:
+                await pool.close()
 
     async def create_connector_client(
         self,
@@ -129,5 +149,10 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         claims_identity: ClaimsIdentity,
         use_anonymous: bool = False,
     ) -> UserTokenClientBase:
-        # Boussole uses no user sign-in: an unauthenticated client, created without a token fetch.
-        return UserTokenClient(USER_TOKEN_SERVICE_URL, "", app_id=self._app_id or "local-dev")
+        # Boussole uses no user sign-in: an unauthenticated client, created without a token
+        # fetch, once (in the running loop: it holds an aiohttp session).
+        if self._user_tokens is None:
+            self._user_tokens = SharedUserTokenClient(
+                USER_TOKEN_SERVICE_URL, "", app_id=self._app_id or "local-dev"
+            )
+        return self._user_tokens

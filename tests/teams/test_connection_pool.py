@@ -13,7 +13,7 @@ from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
-from adapters.teams.connector import ConnectorFactory, ConnectorPoolClosed
+from adapters.teams.connector import ConnectorFactory, ConnectorPoolClosed, SharedUserTokenClient
 from adapters.teams.retry import Backoff, ServiceUrlRefused
 from adapters.teams.service_urls import ServiceUrlPolicy
 from storage.database import Database
@@ -225,3 +225,33 @@ async def test_pooled_calls_keep_their_token_back_off_and_allow_list(
     assert len(connector.received) == 2 and len(slept) == 2
     assert len(set(connector.client_ports)) == 1
     assert not connector.transports[0].is_closing()
+
+
+async def test_every_turn_gets_the_one_user_token_client_closed_at_shutdown(
+    database: Database,
+    clock: FakeClock,
+    identity: FakeIdentity,
+    connector: ConnectionRecordingConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Building a user-token client reads the SDK's package metadata (its User-Agent): it is
+    built once, survives the SDK's close after each turn, and is closed with the factory."""
+    built: list[SharedUserTokenClient] = []
+    original = SharedUserTokenClient.__init__
+
+    def recording(self: SharedUserTokenClient, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        built.append(self)
+
+    monkeypatch.setattr(SharedUserTokenClient, "__init__", recording)
+    server, runner = await start_server(make_config(identity), database, clock, identity, connector)
+    try:
+        await turn(server, server.service_url)
+        await turn(server, server.service_url, user=PAUL)
+        assert len(connector.received) >= 2  # both turns answered
+        [client] = built
+        assert not client.client.closed  # the SDK's close after each turn kept it
+    finally:
+        await server.http.close()
+        await runner.cleanup()
+    assert client.client.closed
