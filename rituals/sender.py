@@ -41,8 +41,10 @@ MAX_ROUNDS = 200
 MAX_BACKOFF = timedelta(hours=1)
 MAX_SENDS_AT_ONCE = 100
 """Sends in flight at once (HTTP call and outcome), all workspaces together."""
-MAX_HELD = 4000
-"""Claimed rows held in memory at once, all workspaces together (memory stays flat)."""
+MAX_HELD = 1000
+"""Claimed rows held in memory at once, all workspaces together (memory stays flat). At
+1,000 workspaces, 4,000 held rows (two per workspace) sent the fan-out ~4 % sooner than 1,000,
+for a peak RSS 1.21× that at 100 workspaces instead of 1.16×."""
 HOLD_AHEAD = 2.0
 """Seconds of a paced workspace's sends claimed ahead: at least one row, and at 1 s spacing
 two, so its next row is at hand when its turn comes while every row is sent long before its
