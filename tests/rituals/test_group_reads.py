@@ -3,14 +3,16 @@ messages as reading ritual by ritual, and no more statements for more tenants.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import event
 
+from bot.model import Tenant
 from bot.requests import TenantRef
 from rituals.definitions import Ritual
 from rituals.group_reads import GroupCore, GroupRituals
 from rituals.planner import compose_occurrence
+from rituals.posts import Post
 from rituals.schedule import next_occurrence
 from rituals.transactions import Work, transaction
 from tests.rituals.support import Harness, paris
@@ -42,6 +44,20 @@ async def companies(harness: Harness, names: list[str]) -> None:
         await chat.say("karim", "retex Les relances automatiques ont libéré une matinée.")
 
 
+async def compose_each(
+    work: Work, rituals: list[Ritual], tenants: dict[int, Tenant], now: datetime
+) -> list[list[Post]]:
+    """Each ritual's next occurrence after `now`, composed with `work`'s repositories."""
+    composed = []
+    for ritual in rituals:
+        tenant = tenants[ritual.record.tenant_id]
+        occurrence = next_occurrence(ritual.schedule, ritual.timezone(tenant), now)
+        composed.append(
+            await compose_occurrence(work, tenant, ritual, occurrence, occurrence.at, False)
+        )
+    return composed
+
+
 async def test_composing_with_the_group_reads_gives_the_same_messages(harness: Harness) -> None:
     harness.clock.set(paris(2026, 3, 9, 8, 0))
     await companies(harness, ["alpha", "beta", "gamma", "delta"])
@@ -50,26 +66,13 @@ async def test_composing_with_the_group_reads_gives_the_same_messages(harness: H
     async with transaction(harness.database.sessions) as plain:
         tenants = await plain.rituals.tenants(await plain.rituals.tenant_ids())
         rituals = [Ritual.of(record) for record in await plain.rituals.live_rituals()]
-        expected = []
-        for ritual in rituals:
-            tenant = tenants[ritual.record.tenant_id]
-            occurrence = next_occurrence(ritual.schedule, ritual.timezone(tenant), now)
-            expected.append(
-                await compose_occurrence(plain, tenant, ritual, occurrence, occurrence.at, False)
-            )
+        expected = await compose_each(plain, rituals, tenants, now)
     assert len(rituals) == 5 * len(tenants) and all(expected[:5])
 
     async with harness.database.sessions() as session, session.begin():
-        core, group_rituals = GroupCore(session), GroupRituals(session)
+        core = GroupCore(session)
         await core.read_ahead(tenants)
-        work = Work(core, group_rituals)
-        composed = []
-        for ritual in rituals:
-            tenant = tenants[ritual.record.tenant_id]
-            occurrence = next_occurrence(ritual.schedule, ritual.timezone(tenant), now)
-            composed.append(
-                await compose_occurrence(work, tenant, ritual, occurrence, occurrence.at, False)
-            )
+        composed = await compose_each(Work(core, GroupRituals(session)), rituals, tenants, now)
     assert composed == expected
 
 

@@ -44,8 +44,7 @@ class ConnectionRecordingConnector(FakeTeamsConnector):
         return [transport.get_extra_info("peername")[1] for transport in self.transports]
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectionRecordingConnector]:
+async def running_connector() -> AsyncIterator[ConnectionRecordingConnector]:
     fake = ConnectionRecordingConnector()
     await fake.start()
     try:
@@ -54,15 +53,9 @@ async def connector() -> AsyncIterator[ConnectionRecordingConnector]:
         await fake.close()
 
 
-@pytest.fixture
-async def second_connector() -> AsyncIterator[ConnectionRecordingConnector]:
-    """Another Bot Connector region: same loopback host, its own port."""
-    fake = ConnectionRecordingConnector()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
+connector = pytest.fixture(running_connector, name="connector")
+second_connector = pytest.fixture(running_connector, name="second_connector")
+"""Another Bot Connector region: same loopback host, its own port."""
 
 
 async def turn(teams: TeamsServer, service_url: str, user: dict[str, Any] = MARIE) -> None:
