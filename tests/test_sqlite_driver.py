@@ -4,6 +4,7 @@ relies on are still there."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from pathlib import Path
 
@@ -134,3 +135,32 @@ async def test_transactions_commit_and_roll_back_through_the_store(sqlite: Datab
         await session.execute(sa.insert(TABLE).values(name="kept"))
     async with sqlite.engine.connect() as connection:
         assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("kept",)]
+
+
+async def test_a_transaction_cancelled_mid_statement_leaves_no_lock_and_nothing_written(
+    sqlite: Database,
+) -> None:
+    """A request cancelled while its statement runs in the thread (a client gone, a stop):
+    its transaction is undone and the next one neither waits for nor sees it."""
+    slow = sa.text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000)"
+        " SELECT count(*) FROM c"
+    )
+    started = asyncio.Event()
+
+    async def cancelled_request() -> None:
+        async with sqlite.engine.begin() as connection:
+            await connection.execute(sa.insert(TABLE).values(name="half-done"))
+            started.set()
+            await connection.execute(slow)
+
+    task = asyncio.create_task(cancelled_request())
+    await started.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with sqlite.engine.begin() as connection:
+        await connection.execute(sa.insert(TABLE).values(name="next"))
+    async with sqlite.engine.connect() as connection:
+        assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("next",)]
