@@ -42,6 +42,8 @@ class Responder:
     def __init__(self, clients: SlackClients, engine: Engine) -> None:
         self.clients = clients
         self.engine = engine
+        self._home_refreshes: dict[tuple[str, str], bool] = {}
+        """(team, user) → whether another refresh was asked for while one is running."""
 
     def client(self, where: Where) -> TeamWebClient:
         return self.clients.for_team(where.team_id, where.token)
@@ -128,12 +130,30 @@ class Responder:
             )
 
     async def publish_home(self, tenant: TenantRef, actor: Actor, where: Where) -> None:
-        """Refresh the actor's App Home tab with the core's home view."""
-        home = await self.engine.home(tenant, actor)
-        await self._guard(
-            self.client(where).views_publish(user_id=actor.external_id, view=render_home(home)),
-            "home",
-        )
+        """Refresh the actor's App Home tab with the core's home view.
+
+        Refreshes asked for while one is running for the same person are merged into one
+        more, run after it (it reads the state then): the tab still ends up current, with
+        one read and one `views.publish` per burst of changes instead of one per change."""
+        key = (where.team_id, actor.external_id)
+        if key in self._home_refreshes:
+            self._home_refreshes[key] = True
+            return
+        self._home_refreshes[key] = False
+        try:
+            while True:
+                home = await self.engine.home(tenant, actor)
+                await self._guard(
+                    self.client(where).views_publish(
+                        user_id=actor.external_id, view=render_home(home)
+                    ),
+                    "home",
+                )
+                if not self._home_refreshes[key]:
+                    return
+                self._home_refreshes[key] = False
+        finally:
+            del self._home_refreshes[key]
 
     async def _guard(self, call: Awaitable[object], what: str) -> None:
         """Await one Slack call; its failure is logged, never retried blindly (no duplicates)."""

@@ -90,6 +90,33 @@ async def test_a_command_that_changes_data_publishes_the_refreshed_home_once(
     assert "Deuxième cap, plus clair" in texts and "Premier cap" not in texts
 
 
+async def test_changes_made_while_the_home_is_being_published_merge_into_one_more_publish(
+    slack: SlackHarness, slack_api: FakeSlackApi
+) -> None:
+    """Three changes land while Slack holds the first `views.publish`: one more publish follows
+    it, with the state after the last change (not three, each with its own state)."""
+    await slack.command(command_payload(slack_api, "voir"))  # Claire is known, no change
+    await slack.drain()
+    held = slack_api.hold("views.publish")
+    await slack.command(command_payload(slack_api, "définir Cap un", trigger="t1", hook="h1"))
+    await slack_api.wait_for("views.publish")
+    announced = slack_api.count("chat.postMessage")
+    for number, name in ((2, "deux"), (3, "trois"), (4, "quatre")):
+        text = f"définir Cap {name}"
+        await slack.command(
+            command_payload(slack_api, text, trigger=f"t{number}", hook=f"h{number}")
+        )
+    await slack_api.wait_for("chat.postMessage", announced + 3)  # each stored and announced
+    held.set()
+    await slack.drain()
+
+    published = slack_api.of("views.publish")
+    assert len(published) == 2, [call.params["user_id"] for call in published]
+    first, last = (" ".join(str(b) for b in call.params["view"]["blocks"]) for call in published)
+    assert "Cap un" in first
+    assert "Cap quatre" in last and "Cap trois" not in last
+
+
 async def test_home_keeps_the_name_a_command_gave(
     slack: SlackHarness, slack_api: FakeSlackApi, database: Database
 ) -> None:
