@@ -38,13 +38,18 @@ class Ritual:
 
     def timezone(self, tenant: Tenant) -> str:
         """Its own time zone, or the tenant's."""
-        return self.record.timezone or tenant.timezone
+        return timezone_of(self.record, tenant)
 
     def holiday_country(self, tenant: Tenant) -> str | None:
         """Whose public holidays it skips: its own setting, else the time zone's country."""
         if not self.record.skip_holidays:
             return None
         return self.record.holiday_country or country_of(self.timezone(tenant))
+
+
+def timezone_of(record: RitualRecord, tenant: Tenant) -> str:
+    """A ritual's own time zone, or its tenant's (without parsing the ritual's schedule)."""
+    return record.timezone or tenant.timezone
 
 
 async def ensure_defaults(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.model import CapAck, CapVersion, Member, Role, Tenant
-from rituals.transactions import ReportingRepository, Work
+from rituals.transactions import ReportingRepository
 from storage.ritual_repository import OccurrenceRecord, RitualRepository
 
 
@@ -86,7 +86,3 @@ class GroupRituals(RitualRepository):
         if key in self._last_posted:
             return self._last_posted.pop(key)
         return await super().last_posted(ritual_id, before)
-
-
-def group_work(session: AsyncSession) -> Work:
-    return Work(GroupCore(session), GroupRituals(session))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.model import Tenant
-from rituals.definitions import Ritual
+from rituals.definitions import Ritual, timezone_of
 from rituals.schedule import next_occurrence, occurrences
 from storage.ritual_repository import RitualRecord
 
@@ -31,7 +31,7 @@ class NextRuns:
 
     def after(self, record: RitualRecord, tenant: Tenant, moment: datetime) -> datetime:
         """The instant the ritual first fires strictly after `moment`."""
-        timezone = record.timezone or tenant.timezone
+        timezone = timezone_of(record, tenant)
         known = self._still_known(record, timezone, moment)
         if known is not None:
             return known
@@ -44,7 +44,7 @@ class NextRuns:
     ) -> bool:
         """Whether the ritual fires in (since, until]. Answered from what is remembered, else
         by computing that window only (short, unlike the search for the next run)."""
-        timezone = record.timezone or tenant.timezone
+        timezone = timezone_of(record, tenant)
         known = self._still_known(record, timezone, since)
         if known is not None:
             return known <= until

@@ -327,17 +327,16 @@ def split_due(
 def single_due(
     records: Iterable[RitualRecord], tenants: Mapping[int, Tenant], now: datetime
 ) -> dict[int, datetime]:
-    """Ritual id → the time of its occurrence, for the enabled rituals of active tenants with
-    exactly one occurrence due since their watermark."""
+    """Ritual id → the time of its occurrence, for the rituals with exactly one occurrence
+    due since their watermark (`plan_ritual` decides whether it is planned at all)."""
     single: dict[int, datetime] = {}
     for record in records:
         tenant = tenants.get(record.tenant_id)
-        if tenant is None or not tenant.active or not record.enabled or record.deleted_at:
-            continue
-        ritual = Ritual.of(record)
-        due = occurrences(ritual.schedule, ritual.timezone(tenant), record.checked_until, now)
-        if len(due) == 1:
-            single[record.id] = due[0].at
+        if tenant is not None:
+            ritual = Ritual.of(record)
+            due = occurrences(ritual.schedule, ritual.timezone(tenant), record.checked_until, now)
+            if len(due) == 1:
+                single[record.id] = due[0].at
     return single
 
 

@@ -39,10 +39,9 @@ async def test_jobs_follow_the_rituals_at_start_and_on_every_change(harness: Har
             4: paris(FUTURE, 3, 3, 10, 0),  # retex, first Tuesday 10:00
             5: paris(FUTURE, 3, 2, 9, 0),  # KPI review, first Monday 09:00
         }
-        assert scheduler.job_times() == {
-            HEARTBEAT_JOB: scheduler.job_times()[HEARTBEAT_JOB],
-            NEXT_RUN_JOB: paris(FUTURE, 3, 2, 9, 0),  # one job, at the soonest of them
-        }
+        jobs = scheduler.job_times()
+        assert set(jobs) == {HEARTBEAT_JOB, NEXT_RUN_JOB}  # one date job, not one per ritual
+        assert jobs[NEXT_RUN_JOB] == paris(FUTURE, 3, 2, 9, 0)  # at the soonest of them
 
         await harness.say("claire", "rituel modifier 1 mardi 8h")
         await harness.say("claire", "rituel modifier 5 premier lundi 11h")
