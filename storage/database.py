@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.repository import SqlRepository
-from storage.sqlite_driver import one_trip_creator
+from storage.sqlite_driver import OneTripConnection, one_trip_creator
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -290,8 +290,12 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def begin_immediate(connection: Connection) -> None:
         # Take the write lock up front: a transaction that read first and writes later would
-        # otherwise fail at once with SQLITE_BUSY instead of waiting for busy_timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # otherwise fail at once with SQLITE_BUSY instead of waiting for busy_timeout. The
+        # BEGIN IMMEDIATE rides with the transaction's first statement (one trip, not two).
+        driver = connection.connection.driver_connection
+        if not isinstance(driver, OneTripConnection):  # pragma: no cover - our creator's
+            raise TypeError(f"unexpected SQLite connection {type(driver).__name__}")
+        driver.begin_immediate()
 
     return engine
 

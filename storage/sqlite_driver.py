@@ -1,4 +1,5 @@
-"""An aiosqlite connection whose statements each take one trip to its thread, not four."""
+"""An aiosqlite connection whose statements each take one trip to its thread, not four, and
+whose transactions take none for BEGIN nor for a rollback or commit with nothing to undo."""
 
 from __future__ import annotations
 
@@ -87,8 +88,21 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
-    """aiosqlite's connection (its thread, its queue, commit, rollback, close), with cursors
-    that take one trip per statement."""
+    """aiosqlite's connection (its thread, its queue, close), with cursors that take one trip
+    per statement, and transactions that take no trip of their own but their COMMIT:
+
+    - `begin_immediate` takes the write lock with the transaction's first statement, its
+      BEGIN IMMEDIATE run in the same trip (a transaction that never runs one takes no lock);
+    - a commit or rollback when no transaction is open (the pool's reset of a connection
+      that only read, or after a commit) returns without a trip, as sqlite3 would do nothing.
+
+    Whether a transaction is open is what sqlite3 said at the end of the last trip; while a
+    trip runs, or after one failed or was cancelled, it is unknown and the trip is taken."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._begin_pending = False
+        self._in_transaction: bool | None = None
 
     def cursor(self) -> Result[OneTripCursor]:  # type: ignore[override]
         async def make() -> OneTripCursor:
@@ -96,11 +110,41 @@ class OneTripConnection(aiosqlite.Connection):
 
         return Result(make())
 
+    def begin_immediate(self) -> None:
+        """Begin a write transaction: BEGIN IMMEDIATE runs just before the next statement."""
+        self._begin_pending = True
+
     async def in_thread[T](self, function: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `function(sqlite3 connection)` in the connection's thread, in queue order."""
+        """Run `function(sqlite3 connection)` in the connection's thread, in queue order,
+        after the pending BEGIN IMMEDIATE if there is one."""
+        begin, self._begin_pending = self._begin_pending, False
+        self._in_transaction = None
+
+        def trip(raw: sqlite3.Connection) -> tuple[T, bool]:
+            if begin:
+                raw.execute("BEGIN IMMEDIATE")
+            return function(raw), raw.in_transaction
+
         raw: sqlite3.Connection = self._conn
-        result: T = await self._execute(function, raw)  # type: ignore[no-untyped-call]
+        outcome: tuple[T, bool] = await self._execute(trip, raw)  # type: ignore[no-untyped-call]
+        result, self._in_transaction = outcome
         return result
+
+    async def commit(self) -> None:
+        """Commit the open transaction (nothing to do, and no trip, when none is open)."""
+        await self._end(sqlite3.Connection.commit)
+
+    async def rollback(self) -> None:
+        """Roll back the open transaction (nothing to do, and no trip, when none is open)."""
+        await self._end(sqlite3.Connection.rollback)
+
+    async def _end(self, end: Callable[[sqlite3.Connection], None]) -> None:
+        if self._begin_pending:  # begun, but no statement ran: no BEGIN was sent
+            self._begin_pending = False
+            return
+        if self._in_transaction is False:
+            return
+        await self.in_thread(end)
 
 
 def one_trip_creator(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
@@ -164,3 +165,77 @@ async def test_a_transaction_cancelled_mid_statement_leaves_no_lock_and_nothing_
         await connection.execute(sa.insert(TABLE).values(name="next"))
     async with sqlite.engine.connect() as connection:
         assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("next",)]
+
+
+def _try_write_lock(path: str) -> str:
+    """From another connection: take the write lock at once, or say why not."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return "free"
+    except sqlite3.OperationalError as error:
+        return str(error)
+    finally:
+        other.close()
+
+
+async def test_a_write_transaction_takes_a_trip_per_statement_and_its_commit_only(
+    sqlite: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BEGIN IMMEDIATE rides with the first statement; after COMMIT the pool's reset of the
+    connection has nothing to undo and takes no trip (five trips before: BEGIN, two
+    statements, COMMIT, reset; four before for a read, now two)."""
+    trips = Trips(monkeypatch)
+    async with sqlite.store.transaction() as repo:
+        await repo.session.execute(sa.select(TABLE))
+        await repo.session.execute(sa.insert(TABLE).values(name="one"))
+    assert trips.count == 3
+    trips.count = 0
+    async with sqlite.engine.connect() as connection:  # SQLAlchemy begins one for reads too
+        assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("one",)]
+    assert trips.count == 2  # the statement with its BEGIN, then the ROLLBACK that ends it
+    trips.count = 0
+    async with sqlite.engine.begin():  # a transaction that runs nothing
+        pass
+    assert trips.count == 0
+
+
+async def test_the_write_lock_is_taken_with_the_first_statement_and_released_after(
+    sqlite: Database,
+) -> None:
+    path = str(sqlite.engine.url.database)
+    async with sqlite.engine.begin() as connection:
+        assert await asyncio.to_thread(_try_write_lock, path) == "free"  # nothing ran yet
+        await connection.execute(sa.select(TABLE))  # a read first: the lock is taken anyway
+        assert await asyncio.to_thread(_try_write_lock, path) == "database is locked"
+        await connection.execute(sa.insert(TABLE).values(name="kept"))
+    assert await asyncio.to_thread(_try_write_lock, path) == "free"
+
+    with pytest.raises(OperationalError):  # the first statement fails after its BEGIN
+        async with sqlite.engine.begin() as connection:
+            await connection.execute(sa.text("SELECT nope FROM thing"))
+    assert await asyncio.to_thread(_try_write_lock, path) == "free"  # rolled back
+    with pytest.raises(IntegrityError):
+        async with sqlite.engine.begin() as connection:
+            await connection.execute(sa.insert(TABLE).values(name="lost"))
+            await connection.execute(sa.insert(TABLE).values(name="kept"))
+    assert await asyncio.to_thread(_try_write_lock, path) == "free"
+    async with sqlite.engine.begin() as connection:  # the same pooled connection goes on
+        await connection.execute(sa.insert(TABLE).values(name="next"))
+    async with sqlite.engine.connect() as connection:
+        names = (await connection.execute(sa.select(TABLE.c.name).order_by(TABLE.c.id))).all()
+    assert names == [("kept",), ("next",)]
+
+
+async def test_a_rolled_back_transaction_undoes_its_writes_before_the_next_begins(
+    sqlite: Database,
+) -> None:
+    async with sqlite.engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(sa.insert(TABLE).values(name="undone"))
+        await transaction.rollback()
+        async with connection.begin():
+            await connection.execute(sa.insert(TABLE).values(name="done"))
+    async with sqlite.engine.connect() as connection:
+        assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("done",)]

@@ -145,7 +145,7 @@ async def test_the_ack_never_waits_for_a_busy_database(
     payload = command_payload(slack_api, "aide", command="/boussole")
 
     async with database.engine.connect() as blocker:
-        transaction = await blocker.begin()  # SQLite: BEGIN IMMEDIATE takes the write lock
+        transaction = await blocker.begin()  # SQLite: holds the one pooled connection
         if database.dialect == "postgresql":
             await blocker.execute(
                 text("LOCK TABLE slack_installations, tenant IN ACCESS EXCLUSIVE MODE")
