@@ -53,6 +53,7 @@ from storage.models import (
     QuickWinRow,
     RetexRow,
     TenantRow,
+    tenant_of,
 )
 from storage.ritual_repository import RitualRepository
 from storage.upserts import upsert_insert
@@ -98,9 +99,9 @@ class SqlRepository:
         Race-safe: two first requests of a new workspace create it once. Looked up first, so
         the usual case (a known tenant) does not burn an id of PostgreSQL's sequence.
         """
-        existing = await self._tenant_row(platform, external_id)
+        existing = await self._tenant_by_external_id(platform, external_id)
         if existing is not None:
-            return existing.as_tenant(), False
+            return existing, False
         created_id = await self._insert_ignoring_conflict(
             TenantRow,
             {
@@ -115,14 +116,14 @@ class SqlRepository:
             conflict=("platform", "external_id"),
             returning=TenantRow.id,
         )
-        row = await self._tenant_row(platform, external_id)
-        if row is None:  # pragma: no cover - inserted or found just above
+        tenant = await self._tenant_by_external_id(platform, external_id)
+        if tenant is None:  # pragma: no cover - inserted or found just above
             raise RecordNotFound(f"tenant {platform}:{external_id}")
-        return row.as_tenant(), created_id is not None
+        return tenant, created_id is not None
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
-        row = await self._session.get(TenantRow, tenant_id)
-        return None if row is None else row.as_tenant()
+        row = (await self._session.execute(_TENANT_BY_ID, {"tenant_id": tenant_id})).first()
+        return None if row is None else tenant_of(row)
 
     async def update_tenant(
         self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
@@ -648,15 +649,16 @@ class SqlRepository:
             raise RecordNotFound(f"tenant {tenant_id}")
         return int(value)
 
-    async def _tenant_row(self, platform: str, external_id: str) -> TenantRow | None:
-        return await self._session.scalar(
-            select(TenantRow).where(
-                TenantRow.platform == platform, TenantRow.external_id == external_id
+    async def _tenant_by_external_id(self, platform: str, external_id: str) -> Tenant | None:
+        row = (
+            await self._session.execute(
+                _TENANT_BY_EXTERNAL_ID, {"platform": platform, "external_id": external_id}
             )
-        )
+        ).first()
+        return None if row is None else tenant_of(row)
 
     async def _require_tenant(self, tenant_id: int) -> None:
-        if await self._session.get(TenantRow, tenant_id) is None:
+        if await self.get_tenant(tenant_id) is None:
             raise RecordNotFound(f"tenant {tenant_id}")
 
     async def _member_row(self, tenant_id: int, member_id: int) -> MemberRow | None:
@@ -715,6 +717,13 @@ def _latest_measurements(quick_wins: int) -> Select[Any]:
 
 
 _OuterCap = aliased(CapVersionRow)
+
+_TENANT = TenantRow.__table__
+_TENANT_BY_ID = select(_TENANT).where(_TENANT.c.id == bindparam("tenant_id"))
+_TENANT_BY_EXTERNAL_ID = select(_TENANT).where(
+    _TENANT.c.platform == bindparam("platform"), _TENANT.c.external_id == bindparam("external_id")
+)
+"""The tenant reads of every command, as plain Core statements: no ORM entity to load."""
 
 
 def _member(row: MemberRow) -> Member:
