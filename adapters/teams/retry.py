@@ -1,4 +1,4 @@
-"""aiohttp client middlewares for Bot Connector calls: host allow-list and jittered back-off."""
+"""aiohttp client middlewares for Bot Connector calls: host allow-list, retries with back-off."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Final
 
-from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, ServerDisconnectedError
+from aiohttp.payload import Payload
 
 from adapters.teams.service_urls import ServiceUrlPolicy
 
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUSES: Final = frozenset({412, 429, 502, 504})
 """Statuses Teams documents as transient for bots (throttling, precondition, gateway)."""
 MAX_RETRY_AFTER_SECONDS: Final = 300.0
+RESENT_BY_AIOHTTP: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""Idempotent methods aiohttp itself sends again, once, at once, when a kept-alive connection
+is cut off (`aiohttp.client.IDEMPOTENT_METHODS`); it does so around the middlewares, so retrying
+them here too would double the attempts."""
 
 
 class ServiceUrlRefused(Exception):
@@ -87,12 +92,38 @@ def allow_list_middleware(
 def retry_middleware(
     backoff: Backoff,
 ) -> Callable[[ClientRequest, ClientHandlerType], Awaitable[ClientResponse]]:
-    """Retries 412/429/502/504 with jittered back-off; the last response is returned as is."""
+    """Retries 412/429/502/504 with jittered back-off; the last response is returned as is.
+
+    Also retries a request the server cut off by closing its connection without answering
+    (ServerDisconnectedError: a pooled keep-alive connection it had just closed as idle). A
+    fresh connection is what fixes that, so the first such retry is immediate, later ones back
+    off. All within `backoff.attempts`; the last attempt's error is raised unchanged. Idempotent
+    requests (PUT: activity updates) are left to aiohttp's own single resend.
+    """
 
     async def middleware(request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
         retry = 0
+        disconnects = 0
         while True:
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except ServerDisconnectedError:
+                if (
+                    request.method in RESENT_BY_AIOHTTP
+                    or retry + 1 >= backoff.attempts
+                    or not await _resendable(request)
+                ):
+                    raise
+                log.info(
+                    "Bot Connector closed the connection of %s %s unanswered; retrying",
+                    request.method,
+                    request.url.path,
+                )
+                if disconnects:
+                    await backoff.wait(retry, None)
+                disconnects += 1
+                retry += 1
+                continue
             if response.status not in RETRYABLE_STATUSES or retry + 1 >= backoff.attempts:
                 return response
             retry_after = retry_after_seconds(response)
@@ -107,3 +138,11 @@ def retry_middleware(
             retry += 1
 
     return middleware
+
+
+async def _resendable(request: ClientRequest) -> bool:
+    """Whether the body of a request cut off mid-send can be sent again (as aiohttp checks
+    before its own retry of idempotent requests): the cut-off write settled first."""
+    await request.close()
+    body = request.body
+    return not (isinstance(body, Payload) and body.consumed)
