@@ -15,7 +15,8 @@ async def home_message(ctx: Context) -> Message:
     t = ctx.t
     blocks: list[Block] = [Heading("🧭 Boussole")]
     lines = ["🧭 Boussole"]
-    current = await ctx.repo.current_cap(ctx.tenant.id)
+    home = await ctx.repo.home_snapshot(ctx.tenant.id, ctx.actor.id, recent=RECENT_MEASUREMENTS)
+    current = home.cap
     if current is None:
         blocks.append(Paragraph(t("cap.none")))
         lines.append(t("cap.none"))
@@ -23,8 +24,7 @@ async def home_message(ctx: Context) -> Message:
         title = t("cap.title", version=current.version)
         blocks += [Heading(title), Paragraph(current.text)]
         lines += [title, current.text]
-        acks = await ctx.repo.cap_acks(ctx.tenant.id, current.id)
-        if not any(a.member_id == ctx.actor.id for a in acks):
+        if not home.acknowledged:
             blocks.append(
                 Buttons(
                     (
@@ -37,11 +37,7 @@ async def home_message(ctx: Context) -> Message:
                     )
                 )
             )
-    snapshots = [
-        s
-        for s in await ctx.repo.active_snapshots(ctx.tenant.id, RECENT_MEASUREMENTS)
-        if s.quick_win.owner_id == ctx.actor.id
-    ]
+    snapshots = home.quick_wins
     blocks.append(Divider())
     heading = t("qw.list_title")
     blocks.append(Heading(heading))

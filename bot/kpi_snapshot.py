@@ -1,4 +1,5 @@
-"""The KPI summary's inputs in one record: cap and readers, quick wins, retex, missed rituals."""
+"""Read models' records: the KPI summary's inputs (cap and readers, quick wins, retex, missed
+rituals) and a person's home (cap, their acknowledgement, their quick wins)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,14 @@ class KpiSnapshot:
     retex: tuple[Retex, ...]
     author_names: Mapping[int, str]
     missed: tuple[tuple[str, datetime], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeSnapshot:
+    """One person's home figures, read by the repository in one go: the current cap, whether
+    they acknowledged it, and their own active quick wins (in number order) with their
+    latest measurements and counts."""
+
+    cap: CapVersion | None
+    acknowledged: bool
+    quick_wins: tuple[QuickWinSnapshot, ...]

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from bot.kpi_snapshot import KpiSnapshot
+from bot.kpi_snapshot import HomeSnapshot, KpiSnapshot
 from bot.model import (
     CapAck,
     CapVersion,
@@ -143,6 +143,13 @@ class Repository(Protocol):
         `since` (count, and the newest `highlights` with their authors' names), and the
         ritual occurrences missed since `since` (named as `missed_occurrences` names them).
         """
+        ...
+
+    # read model of a person's home
+    async def home_snapshot(self, tenant_id: int, member_id: int, *, recent: int) -> HomeSnapshot:
+        """Everything a person's home shows, in one or a few statements: the current cap,
+        whether `member_id` acknowledged it, and the active quick wins they own, each with
+        its latest `recent` measurements and its count (in number order)."""
         ...
 
 

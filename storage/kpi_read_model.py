@@ -1,10 +1,10 @@
-"""Read model of the KPI summary: one tenant's `KpiSnapshot` in a single SQL Core statement."""
+"""Read models in one SQL Core statement each: a tenant's `KpiSnapshot`, a person's `HomeSnapshot`."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import NullType, TypeEngine
 
 from bot.i18n import CATALOGUE, translate
-from bot.kpi_snapshot import KpiSnapshot
+from bot.kpi_snapshot import HomeSnapshot, KpiSnapshot
 from bot.model import (
     CapVersion,
     Locale,
@@ -66,9 +66,10 @@ _MEASUREMENT = MeasurementRow.__table__
 _RETEX = RetexRow.__table__
 _OCCURRENCE = RitualOccurrenceRow.__table__
 
-# The statement is a UNION ALL of five kinds of rows sharing untyped columns ("slots"):
+# Each statement is a UNION ALL of kinds of rows sharing untyped columns ("slots"):
 #   HEADER       one row: t1 locale, i1 cap id, i2 cap version, t2 cap text, i3 cap author,
-#                at1 cap time, i4 managers, i5 managers who acknowledged the cap, i6 retex count
+#                at1 cap time, then counts: for the KPI summary i4 managers, i5 managers who
+#                acknowledged the cap, i6 retex count; for a home i4 1 if its person did
 #   QUICK_WIN    one per active quick win: i1 id, i2 number, t1 title, t2 kpi, t3 unit,
 #                n1 baseline, n2 target, day due, i3 owner, i4 created by, at1 created at,
 #                t4 state, at2 closed at, at3 celebrated at, i5 measurement count
@@ -77,6 +78,7 @@ _OCCURRENCE = RitualOccurrenceRow.__table__
 #   RETEX        the newest `highlights` since `since`: i1 id, t1 text, i2 author, flag
 #                anonymous, i3 quick win id, at1 created at, t2 author's display name
 #   MISSED       ritual occurrences missed since `since`: i1 id, t1 ritual kind, at1 time
+# A home has the HEADER, and the QUICK_WIN and MEASUREMENT rows of its person's quick wins.
 # The slots carry no SQLAlchemy result type, so no result processor runs on the many NULL cells:
 # decimals, dates, times and flags are decoded in `_snapshot`, only where a kind has them,
 # by the result processors of the column types (`_Decoders`).
@@ -144,10 +146,9 @@ async def read_kpi_snapshot(
     Measurements are matched on `quick_win_id` alone, which keeps the lookups on the index:
     the composite foreign key (tenant_id, quick_win_id) makes them the quick win's tenant's.
     """
-    connection = await session.connection()
-    statement = _statement(connection.dialect.name)
-    result = await connection.execute(
-        statement,
+    rows = await _run(
+        session,
+        _statement,
         {
             "tenant_id": tenant_id,
             "since": since,
@@ -155,83 +156,118 @@ async def read_kpi_snapshot(
             "highlights": max(highlights, 0),
         },
     )
-    return _snapshot(tenant_id, result.all(), _decoders(connection.dialect))
-
-
-def _snapshot(tenant_id: int, rows: Iterable[Any], decode: _Decoders) -> KpiSnapshot:
-    """Assemble the snapshot from the statement's rows, whatever order they came in."""
-    decimal, moment = decode.decimal, decode.moment
-    locale: Locale | None = None
-    cap: CapVersion | None = None
-    managers_total = managers_acked = retex_count = 0
-    quick_wins: list[QuickWin] = []
-    counts: dict[int, int] = {}
-    recent: dict[int, list[Measurement]] = {}
-    retex: list[Retex] = []
-    names: dict[int, str] = {}
-    missed: list[tuple[datetime, int, str]] = []
-    for row in rows:
-        kind, i1, i2, i3, i4, i5, i6, t1, t2, t3, t4, n1, n2, day, at1, at2, at3, flag = row
-        if kind == MEASUREMENT:  # the hot path; positional arguments in `bot.model` order
-            measurement = Measurement(i2, tenant_id, i1, decimal(n1), t1, i3, moment(at1))
-            if i1 in recent:
-                recent[i1].append(measurement)
-            else:
-                recent[i1] = [measurement]
-        elif kind == QUICK_WIN:
-            quick_wins.append(
-                QuickWin(
-                    id=i1,
-                    tenant_id=tenant_id,
-                    number=i2,
-                    title=t1,
-                    kpi=t2,
-                    unit=t3,
-                    baseline=decimal(n1),
-                    target=decimal(n2),
-                    due=decode.day(day),
-                    owner_id=i3,
-                    created_by=i4,
-                    created_at=moment(at1),
-                    state=QuickWinState(t4),
-                    closed_at=moment(at2),
-                    celebrated_at=moment(at3),
-                )
-            )
-            counts[i1] = int(i5)
-        elif kind == HEADER:
-            locale = Locale(t1)
-            if i1 is not None:
-                cap = CapVersion(i1, tenant_id, i2, t2, i3, moment(at1))
-            managers_total, managers_acked, retex_count = int(i4 or 0), int(i5 or 0), int(i6 or 0)
-        elif kind == RETEX:
-            retex.append(Retex(i1, tenant_id, t1, i2, bool(decode.flag(flag)), i3, moment(at1)))
-            if i2 is not None and t2 is not None:
-                names[i2] = t2
-        else:
-            missed.append((moment(at1), i1, t1))
-    if locale is None:  # no such tenant
+    if rows.locale is None:  # no such tenant
         return KpiSnapshot(None, 0, 0, (), 0, (), {}, ())
-    quick_wins.sort(key=_NUMBER)
-    retex.sort(key=_CREATED, reverse=True)
-    missed.sort()
+    managers_total, managers_acked, retex_count = rows.counts
     return KpiSnapshot(
-        cap=cap,
+        cap=rows.cap,
         managers_acked=managers_acked,
         managers_total=managers_total,
-        quick_wins=tuple(
+        quick_wins=rows.quick_win_snapshots(),
+        retex_count=retex_count,
+        retex=tuple(sorted(rows.retex, key=_CREATED, reverse=True)),
+        author_names=rows.names,
+        missed=tuple((_kind_name(rows.locale, name), at) for at, _, name in sorted(rows.missed)),
+    )
+
+
+async def read_home_snapshot(
+    session: AsyncSession, tenant_id: int, member_id: int, *, recent: int
+) -> HomeSnapshot:
+    """The figures of `bot.home.home_message` for one person, in one statement: the current
+    cap, whether they acknowledged it, and their own active quick wins, each with its number
+    of measurements and its latest `recent` ones (read as for the KPI summary)."""
+    rows = await _run(
+        session,
+        _home_statement,
+        {"tenant_id": tenant_id, "member_id": member_id, "recent": max(recent, 0)},
+    )
+    return HomeSnapshot(
+        cap=rows.cap, acknowledged=rows.counts[0] > 0, quick_wins=rows.quick_win_snapshots()
+    )
+
+
+async def _run(
+    session: AsyncSession, statement_for: Callable[[str], Any], parameters: dict[str, Any]
+) -> _Rows:
+    connection = await session.connection()
+    result = await connection.execute(statement_for(connection.dialect.name), parameters)
+    return _Rows.read(parameters["tenant_id"], result.all(), _decoders(connection.dialect))
+
+
+@dataclass(slots=True)
+class _Rows:
+    """A statement's rows, sorted out by kind and decoded (whatever order they came in)."""
+
+    locale: Locale | None = None
+    cap: CapVersion | None = None
+    counts: tuple[int, int, int] = (0, 0, 0)
+    quick_wins: list[QuickWin] = field(default_factory=list)
+    measurement_counts: dict[int, int] = field(default_factory=dict)
+    recent: dict[int, list[Measurement]] = field(default_factory=dict)
+    retex: list[Retex] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+    missed: list[tuple[datetime, int, str]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, tenant_id: int, rows: Iterable[Any], decode: _Decoders) -> _Rows:
+        decimal, moment = decode.decimal, decode.moment
+        found = cls()
+        recent = found.recent
+        for row in rows:
+            kind, i1, i2, i3, i4, i5, i6, t1, t2, t3, t4, n1, n2, day, at1, at2, at3, flag = row
+            if kind == MEASUREMENT:  # the hot path; positional arguments in `bot.model` order
+                measurement = Measurement(i2, tenant_id, i1, decimal(n1), t1, i3, moment(at1))
+                if i1 in recent:
+                    recent[i1].append(measurement)
+                else:
+                    recent[i1] = [measurement]
+            elif kind == QUICK_WIN:
+                found.quick_wins.append(
+                    QuickWin(
+                        id=i1,
+                        tenant_id=tenant_id,
+                        number=i2,
+                        title=t1,
+                        kpi=t2,
+                        unit=t3,
+                        baseline=decimal(n1),
+                        target=decimal(n2),
+                        due=decode.day(day),
+                        owner_id=i3,
+                        created_by=i4,
+                        created_at=moment(at1),
+                        state=QuickWinState(t4),
+                        closed_at=moment(at2),
+                        celebrated_at=moment(at3),
+                    )
+                )
+                found.measurement_counts[i1] = int(i5)
+            elif kind == HEADER:
+                found.locale = Locale(t1)
+                if i1 is not None:
+                    found.cap = CapVersion(i1, tenant_id, i2, t2, i3, moment(at1))
+                found.counts = (int(i4 or 0), int(i5 or 0), int(i6 or 0))
+            elif kind == RETEX:
+                found.retex.append(
+                    Retex(i1, tenant_id, t1, i2, bool(decode.flag(flag)), i3, moment(at1))
+                )
+                if i2 is not None and t2 is not None:
+                    found.names[i2] = t2
+            else:
+                found.missed.append((moment(at1), i1, t1))
+        return found
+
+    def quick_win_snapshots(self) -> tuple[QuickWinSnapshot, ...]:
+        """The quick wins in number order, each with its latest measurements, oldest first."""
+        return tuple(
             QuickWinSnapshot(
                 quick_win=qw,
-                recent=tuple(sorted(recent.get(qw.id, ()), key=_MEASURED)),
-                measurement_count=counts[qw.id],
+                recent=tuple(sorted(self.recent.get(qw.id, ()), key=_MEASURED)),
+                measurement_count=self.measurement_counts[qw.id],
             )
-            for qw in quick_wins
-        ),
-        retex_count=retex_count,
-        retex=tuple(retex),
-        author_names=names,
-        missed=tuple((_kind_name(locale, name), at) for at, _, name in missed),
-    )
+            for qw in sorted(self.quick_wins, key=_NUMBER)
+        )
 
 
 _NUMBER = attrgetter("number")
@@ -242,21 +278,13 @@ _MEASURED = attrgetter("measured_at", "id")
 
 @functools.cache
 def _statement(dialect: str) -> Any:
-    """The UNION ALL of the five kinds of rows (built once per dialect; parameters
-    `tenant_id`, `since`, `recent` and `highlights`)."""
+    """The KPI summary's UNION ALL of the five kinds of rows (built once per dialect;
+    parameters `tenant_id`, `since`, `recent` and `highlights`)."""
     tenant_id = bindparam("tenant_id", type_=Integer)
     since = bindparam("since", type_=UtcDateTime())
-    recent = bindparam("recent", type_=Integer)
     highlights = bindparam("highlights", type_=Integer)
-    active = and_(
-        _QUICK_WIN.c.tenant_id == tenant_id,
-        _QUICK_WIN.c.state == QuickWinState.ACTIVE.value,
-    )
     is_manager = _MEMBER.c.role == Role.MANAGER.value
 
-    latest_version = (
-        select(func.max(_CAP.c.version)).where(_CAP.c.tenant_id == tenant_id).scalar_subquery()
-    )
     managers = (
         select(func.count())
         .select_from(_MEMBER)
@@ -280,6 +308,94 @@ def _statement(dialect: str) -> Any:
         .where(_RETEX.c.tenant_id == tenant_id, _RETEX.c.created_at >= since)
         .scalar_subquery()
     )
+    header = _header(tenant_id, {"i4": managers, "i5": acked, "i6": retex_count})
+    active = and_(
+        _QUICK_WIN.c.tenant_id == tenant_id,
+        _QUICK_WIN.c.state == QuickWinState.ACTIVE.value,
+    )
+
+    newest_retex = (
+        select(
+            _RETEX.c.id,
+            _RETEX.c.text,
+            _RETEX.c.author_id,
+            _RETEX.c.anonymous,
+            _RETEX.c.quick_win_id,
+            _RETEX.c.created_at,
+            _MEMBER.c.display_name,
+        )
+        .select_from(
+            _RETEX.outerjoin(
+                _MEMBER,
+                and_(
+                    _MEMBER.c.tenant_id == _RETEX.c.tenant_id,
+                    _MEMBER.c.id == _RETEX.c.author_id,
+                ),
+            )
+        )
+        .where(_RETEX.c.tenant_id == tenant_id, _RETEX.c.created_at >= since)
+        .order_by(_RETEX.c.created_at.desc(), _RETEX.c.id.desc())
+        .limit(highlights)
+        .subquery("newest_retex")
+    )
+    retex = _branch(
+        RETEX,
+        {
+            "i1": newest_retex.c.id,
+            "t1": newest_retex.c.text,
+            "i2": newest_retex.c.author_id,
+            "flag": newest_retex.c.anonymous,
+            "i3": newest_retex.c.quick_win_id,
+            "at1": newest_retex.c.created_at,
+            "t2": newest_retex.c.display_name,
+        },
+    )
+
+    missed = _branch(
+        MISSED,
+        {
+            "i1": _OCCURRENCE.c.id,
+            "t1": _OCCURRENCE.c.kind,
+            "at1": _OCCURRENCE.c.scheduled_at,
+        },
+    ).where(
+        _OCCURRENCE.c.tenant_id == tenant_id,
+        _OCCURRENCE.c.status == "missed",
+        _OCCURRENCE.c.scheduled_at >= since,
+    )
+    return union_all(header, *_quick_wins(dialect, active), retex, missed)
+
+
+@functools.cache
+def _home_statement(dialect: str) -> Any:
+    """A home's UNION ALL: the header (with i4, whether `member_id` acknowledged the cap),
+    then that person's active quick wins and their latest measurements (built once per
+    dialect; parameters `tenant_id`, `member_id` and `recent`)."""
+    tenant_id = bindparam("tenant_id", type_=Integer)
+    member_id = bindparam("member_id", type_=Integer)
+    acknowledged = (
+        select(func.count())
+        .select_from(_ACK)
+        .where(
+            _ACK.c.tenant_id == tenant_id,
+            _ACK.c.cap_id == _CAP.c.id,
+            _ACK.c.member_id == member_id,
+        )
+        .scalar_subquery()
+    )
+    own_active = and_(
+        _QUICK_WIN.c.tenant_id == tenant_id,
+        _QUICK_WIN.c.state == QuickWinState.ACTIVE.value,
+        _QUICK_WIN.c.owner_id == member_id,
+    )
+    return union_all(_header(tenant_id, {"i4": acknowledged}), *_quick_wins(dialect, own_active))
+
+
+def _header(tenant_id: ColumnElement[int], counts: Mapping[str, ColumnElement[Any]]) -> Any:
+    """The HEADER row: the tenant's language, its current cap (if any), then `counts`."""
+    latest_version = (
+        select(func.max(_CAP.c.version)).where(_CAP.c.tenant_id == tenant_id).scalar_subquery()
+    )
     header = _branch(
         HEADER,
         {
@@ -289,17 +405,20 @@ def _statement(dialect: str) -> Any:
             "t2": _CAP.c.text,
             "i3": _CAP.c.author_id,
             "at1": _CAP.c.created_at,
-            "i4": managers,
-            "i5": acked,
-            "i6": retex_count,
+            **counts,
         },
     ).select_from(
         _TENANT.outerjoin(
             _CAP, and_(_CAP.c.tenant_id == _TENANT.c.id, _CAP.c.version == latest_version)
         )
     )
-    header = header.where(_TENANT.c.id == tenant_id)
+    return header.where(_TENANT.c.id == tenant_id)
 
+
+def _quick_wins(dialect: str, active: ColumnElement[bool]) -> tuple[Any, Any]:
+    """The QUICK_WIN rows of the quick wins `active` selects, with their counts, and the
+    MEASUREMENT rows of their latest `recent` measurements."""
+    recent = bindparam("recent", type_=Integer)
     counted = (
         select(func.count())
         .select_from(_MEASUREMENT)
@@ -367,57 +486,7 @@ def _statement(dialect: str) -> Any:
         .select_from(measured)
         .where(active)
     )
-
-    newest_retex = (
-        select(
-            _RETEX.c.id,
-            _RETEX.c.text,
-            _RETEX.c.author_id,
-            _RETEX.c.anonymous,
-            _RETEX.c.quick_win_id,
-            _RETEX.c.created_at,
-            _MEMBER.c.display_name,
-        )
-        .select_from(
-            _RETEX.outerjoin(
-                _MEMBER,
-                and_(
-                    _MEMBER.c.tenant_id == _RETEX.c.tenant_id,
-                    _MEMBER.c.id == _RETEX.c.author_id,
-                ),
-            )
-        )
-        .where(_RETEX.c.tenant_id == tenant_id, _RETEX.c.created_at >= since)
-        .order_by(_RETEX.c.created_at.desc(), _RETEX.c.id.desc())
-        .limit(highlights)
-        .subquery("newest_retex")
-    )
-    retex = _branch(
-        RETEX,
-        {
-            "i1": newest_retex.c.id,
-            "t1": newest_retex.c.text,
-            "i2": newest_retex.c.author_id,
-            "flag": newest_retex.c.anonymous,
-            "i3": newest_retex.c.quick_win_id,
-            "at1": newest_retex.c.created_at,
-            "t2": newest_retex.c.display_name,
-        },
-    )
-
-    missed = _branch(
-        MISSED,
-        {
-            "i1": _OCCURRENCE.c.id,
-            "t1": _OCCURRENCE.c.kind,
-            "at1": _OCCURRENCE.c.scheduled_at,
-        },
-    ).where(
-        _OCCURRENCE.c.tenant_id == tenant_id,
-        _OCCURRENCE.c.status == "missed",
-        _OCCURRENCE.c.scheduled_at >= since,
-    )
-    return union_all(header, quick_wins, measurements, retex, missed)
+    return quick_wins, measurements
 
 
 def _branch(kind: int, values: Mapping[str, ColumnElement[Any]]) -> Select[Any]:

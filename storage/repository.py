@@ -26,7 +26,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.kpi_snapshot import KpiSnapshot
+from bot.kpi_snapshot import HomeSnapshot, KpiSnapshot
 from bot.model import (
     CapAck,
     CapVersion,
@@ -42,7 +42,7 @@ from bot.model import (
     Tenant,
 )
 from storage.chunks import in_chunks
-from storage.kpi_read_model import read_kpi_snapshot
+from storage.kpi_read_model import read_home_snapshot, read_kpi_snapshot
 from storage.models import (
     Base,
     CapAckRow,
@@ -593,6 +593,10 @@ class SqlRepository:
         return await read_kpi_snapshot(
             self._session, tenant_id, recent=recent, since=since, highlights=highlights
         )
+
+    async def home_snapshot(self, tenant_id: int, member_id: int, *, recent: int) -> HomeSnapshot:
+        """A person's home figures in one statement (`storage.kpi_read_model`)."""
+        return await read_home_snapshot(self._session, tenant_id, member_id, recent=recent)
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,4 +1,5 @@
-"""The KPI read model (`SqlRepository.kpi_snapshot`) and `kpi_summary` on SQLite and PostgreSQL."""
+"""The read models (`SqlRepository.kpi_snapshot`, `home_snapshot`) and what they feed
+(`kpi_summary`, `home_message`), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,11 +11,24 @@ import pytest
 from sqlalchemy import event
 
 import rituals.texts  # noqa: F401  (registers the ritual kinds' names, as the app does)
-from bot import formatting
+from bot import actions, formatting
+from bot.context import Context as CommandContext
 from bot.figures import figures
+from bot.home import home_message
 from bot.i18n import translate
-from bot.kpi_snapshot import KpiSnapshot
-from bot.messages import Block, Context, Divider, Heading, Message, Paragraph, Visibility
+from bot.kpi_snapshot import HomeSnapshot, KpiSnapshot
+from bot.messages import (
+    Block,
+    Button,
+    Buttons,
+    ButtonStyle,
+    Context,
+    Divider,
+    Heading,
+    Message,
+    Paragraph,
+    Visibility,
+)
 from bot.model import Locale, Member, QuickWin, QuickWinDraft, QuickWinState, Role, Tenant
 from bot.ports import Repository
 from bot.summaries import (
@@ -374,3 +388,144 @@ async def test_kpi_summary_is_the_message_it_always_was(store: SqlStore, seeded:
     assert "En retard : QW-1 Relance factures, QW-2 Jamais mesuré, QW-4 Deux mesures" in text
     assert "Rituels manqués : custom_kind 25/04/2026, rappel du cap 01/05/2026" in text
     assert "B's" not in text and "Bob" not in text
+
+
+async def expected_home(repo: Repository, tenant: Tenant, member: Member) -> HomeSnapshot:
+    """What a home shows, from the fine-grained methods."""
+    cap = await repo.current_cap(tenant.id)
+    acks = await repo.cap_acks(tenant.id, cap.id) if cap is not None else []
+    return HomeSnapshot(
+        cap=cap,
+        acknowledged=any(ack.member_id == member.id for ack in acks),
+        quick_wins=tuple(
+            s
+            for s in await repo.active_snapshots(tenant.id, RECENT_MEASUREMENTS)
+            if s.quick_win.owner_id == member.id
+        ),
+    )
+
+
+async def test_the_home_snapshot_agrees_with_the_fine_grained_methods(
+    store: SqlStore, seeded: Seeded
+) -> None:
+    seen = 0
+    for tenant in (seeded.a, seeded.b, seeded.c):
+        async with store.transaction() as repo:
+            for member in await repo.list_members(tenant.id):
+                home = await repo.home_snapshot(tenant.id, member.id, recent=RECENT_MEASUREMENTS)
+                assert home == await expected_home(repo, tenant, member), member.display_name
+                seen += 1
+    assert seen == 7
+
+    async with store.transaction() as repo:
+        marie, paul, karim, zoe = [
+            await repo.get_member(seeded.a.id, f"UA{n}") for n in (1, 2, 3, 4)
+        ]
+        assert marie and paul and karim and zoe
+        homes = {
+            m.display_name: await repo.home_snapshot(seeded.a.id, m.id, recent=3)
+            for m in (marie, paul, karim, zoe)
+        }
+        b_manager = await repo.get_member(seeded.b.id, "UB1")
+        assert b_manager is not None
+        in_another_tenant = await repo.home_snapshot(seeded.a.id, b_manager.id, recent=3)
+        unknown_tenant = await repo.home_snapshot(seeded.c.id + 1000, marie.id, recent=3)
+    assert homes["Marie"].cap is not None and homes["Marie"].cap.text == "Exporter plus"
+    assert [h.acknowledged for h in homes.values()] == [True, False, True, True]  # Paul: v1 only
+    assert [[s.quick_win.number for s in h.quick_wins] for h in homes.values()] == [
+        [1],
+        [2],  # QW-3 is closed
+        [4],
+        [],
+    ]
+    (one,) = homes["Marie"].quick_wins
+    assert one.measurement_count == 13
+    assert [m.note for m in one.recent] == ["j10", "first", "second"]
+    assert in_another_tenant == HomeSnapshot(homes["Zoé"].cap, False, ())
+    assert unknown_tenant == HomeSnapshot(None, False, ())
+
+
+async def reference_home(ctx: CommandContext) -> Message:
+    """`home_message` as it was written before the read model: one repository call per figure."""
+    t = ctx.t
+    blocks: list[Block] = [Heading("🧭 Boussole")]
+    lines = ["🧭 Boussole"]
+    current = await ctx.repo.current_cap(ctx.tenant.id)
+    if current is None:
+        blocks.append(Paragraph(t("cap.none")))
+        lines.append(t("cap.none"))
+    else:
+        title = t("cap.title", version=current.version)
+        blocks += [Heading(title), Paragraph(current.text)]
+        lines += [title, current.text]
+        acks = await ctx.repo.cap_acks(ctx.tenant.id, current.id)
+        if not any(a.member_id == ctx.actor.id for a in acks):
+            blocks.append(
+                Buttons(
+                    (
+                        Button(
+                            t("cap.ack_button"),
+                            actions.ACK_CAP,
+                            str(current.id),
+                            ButtonStyle.PRIMARY,
+                        ),
+                    )
+                )
+            )
+    snapshots = [
+        s
+        for s in await ctx.repo.active_snapshots(ctx.tenant.id, RECENT_MEASUREMENTS)
+        if s.quick_win.owner_id == ctx.actor.id
+    ]
+    blocks.append(Divider())
+    heading = t("qw.list_title")
+    blocks.append(Heading(heading))
+    lines.append(heading)
+    if not snapshots:
+        blocks.append(Context(t("qw.none")))
+        lines.append(t("qw.none"))
+    for snapshot in snapshots:
+        figs = figures(snapshot, ctx.today, ctx.tenant.timezone)
+        line = summary_line(ctx.tenant, snapshot.quick_win, figs)
+        blocks += [progress_block(ctx.tenant, snapshot.quick_win, figs), Context(line)]
+        lines.append("• " + line)
+    blocks.append(
+        Buttons(
+            (
+                Button(t("qw.log_button"), actions.LOG_RESULT, "", ButtonStyle.PRIMARY),
+                Button(t("retex.button"), actions.SHARE_RETEX, ""),
+            )
+        )
+    )
+    return Message("\n".join(lines), tuple(blocks), kind="home")
+
+
+async def test_a_home_is_the_message_it_always_was_in_one_statement(
+    database: Database, seeded: Seeded
+) -> None:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = database.engine.sync_engine
+    compared = 0
+    for tenant in (seeded.a, seeded.b, seeded.c):
+        async with database.store.transaction() as repo:
+            for member in await repo.list_members(tenant.id):
+                ctx = CommandContext(repo, tenant, member, NOW)
+                statements.clear()
+                event.listen(engine, "before_cursor_execute", record)
+                try:
+                    home = await home_message(ctx)
+                finally:
+                    event.remove(engine, "before_cursor_execute", record)
+                assert len(statements) == 1, statements
+                assert home == await reference_home(ctx), member.display_name
+                compared += 1
+    assert compared == 7
+    async with database.store.transaction() as repo:
+        marie = await repo.get_member(seeded.a.id, "UA1")
+        assert marie is not None
+        text = (await home_message(CommandContext(repo, seeded.a, marie, NOW))).text
+    assert "Exporter plus" in text and "QW-1 Relance factures" in text and "QW-4" not in text
