@@ -17,7 +17,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
     select,
     union_all,
     update,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Executable
 
 from bot.kpi_snapshot import HomeSnapshot, KpiSnapshot
 from bot.model import (
@@ -114,7 +114,7 @@ class SqlRepository:
                 "created_at": datetime.now(UTC),
             },
             conflict=("platform", "external_id"),
-            returning=TenantRow.id,
+            returning="id",
         )
         tenant = await self._tenant_by_external_id(platform, external_id)
         if tenant is None:  # pragma: no cover - inserted or found just above
@@ -155,17 +155,15 @@ class SqlRepository:
             ProcessedRequestRow,
             {"tenant_id": tenant_id, "key": key, "created_at": at},
             conflict=("tenant_id", "key"),
-            returning=ProcessedRequestRow.key,
+            returning="key",
         )
         return inserted is not None
 
     # ------------------------------------------------------------------ members
 
     async def get_member(self, tenant_id: int, external_id: str) -> Member | None:
-        row = await self._session.scalar(
-            select(MemberRow).where(
-                MemberRow.tenant_id == tenant_id, MemberRow.external_id == external_id
-            )
+        row = await self._first(
+            _MEMBER_BY_EXTERNAL_ID, {"tenant_id": tenant_id, "external_id": external_id}
         )
         return None if row is None else _member(row)
 
@@ -212,7 +210,7 @@ class SqlRepository:
                 "role": role.value,
             },
             conflict=("tenant_id", "external_id"),
-            returning=MemberRow.id,
+            returning="id",
         )
         member = await self.get_member(tenant_id, external_id)
         if member is None:  # pragma: no cover - inserted or found just above
@@ -254,10 +252,10 @@ class SqlRepository:
 
     async def list_members(self, tenant_id: int, role: Role | None = None) -> list[Member]:
         """Members of the tenant (optionally with one role), in order of arrival."""
-        query = select(MemberRow).where(MemberRow.tenant_id == tenant_id)
-        if role is not None:
-            query = query.where(MemberRow.role == role.value)
-        rows = await self._session.scalars(query.order_by(MemberRow.id))
+        if role is None:
+            rows = await self._all(_MEMBERS, {"tenant_id": tenant_id})
+        else:
+            rows = await self._all(_MEMBERS_WITH_ROLE, {"tenant_id": tenant_id, "role": role.value})
         return [_member(row) for row in rows]
 
     # ------------------------------------------------------------------ cap
@@ -328,7 +326,7 @@ class SqlRepository:
             CapAckRow,
             {"tenant_id": tenant_id, "cap_id": cap_id, "member_id": member_id, "acked_at": at},
             conflict=("cap_id", "member_id"),
-            returning=CapAckRow.id,
+            returning="id",
         )
         return inserted is not None
 
@@ -386,11 +384,7 @@ class SqlRepository:
         return _quick_win(row)
 
     async def get_quick_win(self, tenant_id: int, number: int) -> QuickWin | None:
-        row = await self._session.scalar(
-            select(QuickWinRow).where(
-                QuickWinRow.tenant_id == tenant_id, QuickWinRow.number == number
-            )
-        )
+        row = await self._first(_QUICK_WIN_BY_NUMBER, {"tenant_id": tenant_id, "number": number})
         return None if row is None else _quick_win(row)
 
     async def get_quick_win_by_id(self, tenant_id: int, quick_win_id: int) -> QuickWin | None:
@@ -444,23 +438,16 @@ class SqlRepository:
         at: datetime,
     ) -> Measurement:
         """One statement: inserted only if the quick win and the author are the tenant's."""
-        values = {
-            "tenant_id": tenant_id,
-            "quick_win_id": quick_win_id,
-            "value": value,
-            "note": note,
-            "author_id": author_id,
-            "measured_at": at,
-        }
-        columns = MeasurementRow.__table__.c
-        source = select(
-            *(literal(v, type_=columns[k].type).label(k) for k, v in values.items())
-        ).where(
-            exists().where(QuickWinRow.tenant_id == tenant_id, QuickWinRow.id == quick_win_id),
-            exists().where(MemberRow.tenant_id == tenant_id, MemberRow.id == author_id),
-        )
-        row = await self._session.scalar(
-            insert(MeasurementRow).from_select(list(values), source).returning(MeasurementRow)
+        row = await self._first(
+            _ADD_MEASUREMENT,
+            {
+                "tenant_id": tenant_id,
+                "quick_win_id": quick_win_id,
+                "value": value,
+                "note": note,
+                "author_id": author_id,
+                "measured_at": at,
+            },
         )
         if row is None:
             raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
@@ -470,16 +457,11 @@ class SqlRepository:
         self, tenant_id: int, quick_win_id: int, limit: int
     ) -> list[Measurement]:
         """The latest `limit` measurements of a quick win, oldest first."""
-        rows = await self._session.scalars(
-            select(MeasurementRow)
-            .where(
-                MeasurementRow.tenant_id == tenant_id,
-                MeasurementRow.quick_win_id == quick_win_id,
-            )
-            .order_by(MeasurementRow.measured_at.desc(), MeasurementRow.id.desc())
-            .limit(max(limit, 0))
+        rows = await self._all(
+            _LATEST_MEASUREMENTS,
+            {"tenant_id": tenant_id, "quick_win_id": quick_win_id, "limit": max(limit, 0)},
         )
-        return [_measurement(row) for row in reversed(rows.all())]
+        return [_measurement(row) for row in reversed(rows)]
 
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
         """Every active quick win with its latest `recent` measurements, in number order.
@@ -600,9 +582,17 @@ class SqlRepository:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _insert[RowT: Base](self, model: type[RowT], values: dict[str, Any]) -> RowT:
+    async def _first(self, statement: Executable, parameters: dict[str, Any]) -> Row[Any] | None:
+        """The first row of a Core statement (plain columns, no ORM entity), or None."""
+        return (await self._session.execute(statement, parameters)).first()
+
+    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
+        """Every row of a Core statement (plain columns, no ORM entity)."""
+        return (await self._session.execute(statement, parameters)).all()
+
+    async def _insert(self, model: type[Base], values: dict[str, Any]) -> Row[Any]:
         """INSERT ... RETURNING the row, read back through the column types (UTC, decimals)."""
-        row: RowT | None = await self._session.scalar(insert(model).values(values).returning(model))
+        row = await self._first(_inserting(model.__tablename__), values)
         if row is None:  # pragma: no cover - an INSERT returns its row or raises
             raise RuntimeError(f"INSERT into {model.__tablename__} returned nothing")
         return row
@@ -625,15 +615,16 @@ class SqlRepository:
         values: dict[str, Any],
         *,
         conflict: Sequence[str],
-        returning: Any,
+        returning: str,
     ) -> Any:
         """INSERT ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on conflict.
 
         A conflict neither raises nor aborts the surrounding transaction.
         """
-        statement = upsert_insert(self._dialect, model).values(values)
-        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
-        result = await self._session.execute(statement.returning(returning))
+        statement = _inserting_unless(
+            self._dialect, model.__tablename__, tuple(conflict), returning
+        )
+        result = await self._session.execute(statement, values)
         return result.scalar_one_or_none()
 
     async def _next_counter(self, tenant_id: int, counter: Any) -> int:
@@ -665,12 +656,10 @@ class SqlRepository:
         if await self.get_tenant(tenant_id) is None:
             raise RecordNotFound(f"tenant {tenant_id}")
 
-    async def _member_row(self, tenant_id: int, member_id: int) -> MemberRow | None:
-        return await self._session.scalar(
-            select(MemberRow).where(MemberRow.tenant_id == tenant_id, MemberRow.id == member_id)
-        )
+    async def _member_row(self, tenant_id: int, member_id: int) -> Row[Any] | None:
+        return await self._first(_MEMBER_BY_ID, {"tenant_id": tenant_id, "id": member_id})
 
-    async def _require_member(self, tenant_id: int, member_id: int) -> MemberRow:
+    async def _require_member(self, tenant_id: int, member_id: int) -> Row[Any]:
         row = await self._member_row(tenant_id, member_id)
         if row is None:
             raise RecordNotFound(f"member {member_id}")
@@ -683,12 +672,8 @@ class SqlRepository:
             )
         )
 
-    async def _quick_win_row(self, tenant_id: int, quick_win_id: int) -> QuickWinRow | None:
-        return await self._session.scalar(
-            select(QuickWinRow).where(
-                QuickWinRow.tenant_id == tenant_id, QuickWinRow.id == quick_win_id
-            )
-        )
+    async def _quick_win_row(self, tenant_id: int, quick_win_id: int) -> Row[Any] | None:
+        return await self._first(_QUICK_WIN_BY_ID, {"tenant_id": tenant_id, "id": quick_win_id})
 
     @staticmethod
     def _quick_wins_query(tenant_id: int, active_only: bool) -> Select[QuickWinRow]:
@@ -722,15 +707,84 @@ def _latest_measurements(quick_wins: int) -> Select[Any]:
 
 _OuterCap = aliased(CapVersionRow)
 
-_TENANT = TenantRow.__table__
+# The reads and inserts of every command, as plain Core statements built once: no ORM entity
+# to load or flush, and no cache key to compute again for each call.
+_TENANT = Base.metadata.tables[TenantRow.__tablename__]
+_MEMBER = Base.metadata.tables[MemberRow.__tablename__]
+_QUICK_WIN = Base.metadata.tables[QuickWinRow.__tablename__]
+_MEASUREMENT = Base.metadata.tables[MeasurementRow.__tablename__]
 _TENANT_BY_ID = select(_TENANT).where(_TENANT.c.id == bindparam("tenant_id"))
 _TENANT_BY_EXTERNAL_ID = select(_TENANT).where(
     _TENANT.c.platform == bindparam("platform"), _TENANT.c.external_id == bindparam("external_id")
 )
-"""The tenant reads of every command, as plain Core statements: no ORM entity to load."""
+_MEMBER_BY_EXTERNAL_ID = select(_MEMBER).where(
+    _MEMBER.c.tenant_id == bindparam("tenant_id"),
+    _MEMBER.c.external_id == bindparam("external_id"),
+)
+_MEMBER_BY_ID = select(_MEMBER).where(
+    _MEMBER.c.tenant_id == bindparam("tenant_id"), _MEMBER.c.id == bindparam("id")
+)
+_MEMBERS = (
+    select(_MEMBER).where(_MEMBER.c.tenant_id == bindparam("tenant_id")).order_by(_MEMBER.c.id)
+)
+_MEMBERS_WITH_ROLE = _MEMBERS.where(_MEMBER.c.role == bindparam("role"))
+_QUICK_WIN_BY_NUMBER = select(_QUICK_WIN).where(
+    _QUICK_WIN.c.tenant_id == bindparam("tenant_id"), _QUICK_WIN.c.number == bindparam("number")
+)
+_QUICK_WIN_BY_ID = select(_QUICK_WIN).where(
+    _QUICK_WIN.c.tenant_id == bindparam("tenant_id"), _QUICK_WIN.c.id == bindparam("id")
+)
+_LATEST_MEASUREMENTS = (
+    select(_MEASUREMENT)
+    .where(
+        _MEASUREMENT.c.tenant_id == bindparam("tenant_id"),
+        _MEASUREMENT.c.quick_win_id == bindparam("quick_win_id"),
+    )
+    .order_by(_MEASUREMENT.c.measured_at.desc(), _MEASUREMENT.c.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
-def _member(row: MemberRow) -> Member:
+def _add_measurement() -> Executable:
+    """INSERT a measurement only if its quick win and author are its tenant's, RETURNING it."""
+    names = ("tenant_id", "quick_win_id", "value", "note", "author_id", "measured_at")
+    given = {name: bindparam(name, type_=_MEASUREMENT.c[name].type) for name in names}
+    source = select(*(given[name].label(name) for name in names)).where(
+        exists().where(
+            _QUICK_WIN.c.tenant_id == given["tenant_id"], _QUICK_WIN.c.id == given["quick_win_id"]
+        ),
+        exists().where(
+            _MEMBER.c.tenant_id == given["tenant_id"], _MEMBER.c.id == given["author_id"]
+        ),
+    )
+    return insert(_MEASUREMENT).from_select(list(names), source).returning(*_MEASUREMENT.c)
+
+
+_ADD_MEASUREMENT = _add_measurement()
+
+
+@functools.cache
+def _inserting(table: str) -> Executable:
+    """INSERT into `table` RETURNING the row; the values come as the execution's parameters."""
+    columns = Base.metadata.tables[table]
+    return insert(columns).returning(*columns.c)
+
+
+@functools.cache
+def _inserting_unless(
+    dialect: str, table: str, conflict: tuple[str, ...], returning: str
+) -> Executable:
+    """INSERT into `table` ON CONFLICT (`conflict`) DO NOTHING RETURNING `returning`; the
+    values come as the execution's parameters."""
+    columns = Base.metadata.tables[table]
+    statement = upsert_insert(dialect, columns).on_conflict_do_nothing(
+        index_elements=list(conflict)
+    )
+    returning_one: Executable = statement.returning(columns.c[returning])
+    return returning_one
+
+
+def _member(row: MemberRow | Row[Any]) -> Member:
     return Member(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -740,7 +794,7 @@ def _member(row: MemberRow) -> Member:
     )
 
 
-def _cap(row: CapVersionRow) -> CapVersion:
+def _cap(row: CapVersionRow | Row[Any]) -> CapVersion:
     return CapVersion(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -751,7 +805,7 @@ def _cap(row: CapVersionRow) -> CapVersion:
     )
 
 
-def _quick_win(row: QuickWinRow) -> QuickWin:
+def _quick_win(row: QuickWinRow | Row[Any]) -> QuickWin:
     return QuickWin(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -783,7 +837,7 @@ def _measurement(row: MeasurementRow | Row[Any]) -> Measurement:
     )
 
 
-def _retex(row: RetexRow) -> Retex:
+def _retex(row: RetexRow | Row[Any]) -> Retex:
     return Retex(
         id=row.id,
         tenant_id=row.tenant_id,
