@@ -184,20 +184,24 @@ class Engine:
         try:
             async with self.store.transaction() as repo:
                 now = self.clock.now()
-                tenant, _ = await repo.get_or_create_tenant(
-                    tenant_ref.platform,
-                    tenant_ref.external_id,
-                    tenant_ref.name,
-                    self.default_locale,
-                    self.default_timezone,
+                tenant, known = await repo.find_tenant_and_member(
+                    tenant_ref.platform, tenant_ref.external_id, actor_ref.external_id
                 )
+                if tenant is None:
+                    tenant, _ = await repo.get_or_create_tenant(
+                        tenant_ref.platform,
+                        tenant_ref.external_id,
+                        tenant_ref.name,
+                        self.default_locale,
+                        self.default_timezone,
+                    )
                 locale = tenant.locale
                 if not tenant.active:
                     text = translate(locale, "error.inactive")
                     return Reply(messages=(Message(text, kind="error"),), tenant_id=tenant.id)
                 if request_key and not await repo.claim_request(tenant.id, request_key, now):
                     return Reply(duplicate=True, tenant_id=tenant.id)
-                member, welcomed = await self._member(repo, tenant, actor_ref)
+                member, welcomed = await self._member(repo, tenant, actor_ref, known)
                 ctx = Context(repo, tenant, member, now, dict(mentions), channel)
                 try:
                     outcome = await action(ctx)
@@ -223,9 +227,11 @@ class Engine:
             )
             return Reply(messages=(Message(translate(locale, "error.internal"), kind="error"),))
 
-    async def _member(self, repo: Repository, tenant: Tenant, actor: Actor) -> tuple[Member, bool]:
-        """The acting member, created on first contact; the first one becomes director."""
-        member = await repo.get_member(tenant.id, actor.external_id)
+    async def _member(
+        self, repo: Repository, tenant: Tenant, actor: Actor, member: Member | None
+    ) -> tuple[Member, bool]:
+        """The acting member (`member`, as read with the tenant), created on first contact;
+        the first one becomes director."""
         if member is not None:
             if actor.display_name and actor.display_name != member.display_name:
                 await repo.rename_member(tenant.id, member.id, actor.display_name)

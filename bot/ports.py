@@ -38,6 +38,13 @@ class Repository(Protocol):
         self, platform: str, external_id: str, name: str, locale: Locale, timezone: str
     ) -> tuple[Tenant, bool]: ...
     async def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+    async def find_tenant_and_member(
+        self, platform: str, external_id: str, member_external_id: str
+    ) -> tuple[Tenant | None, Member | None]:
+        """The tenant (platform, external_id) and its member `member_external_id`, in one
+        read: (None, None) for an unknown tenant, (tenant, None) for a new person."""
+        ...
+
     async def update_tenant(
         self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
     ) -> Tenant: ...

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     bindparam,
     exists,
     func,
@@ -124,6 +125,32 @@ class SqlRepository:
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
         row = (await self._session.execute(_TENANT_BY_ID, {"tenant_id": tenant_id})).first()
         return None if row is None else tenant_of(row)
+
+    async def find_tenant_and_member(
+        self, platform: str, external_id: str, member_external_id: str
+    ) -> tuple[Tenant | None, Member | None]:
+        """The tenant and one of its members in one statement (every command starts so)."""
+        row = await self._first(
+            _TENANT_AND_MEMBER,
+            {
+                "platform": platform,
+                "external_id": external_id,
+                "member_external_id": member_external_id,
+            },
+        )
+        if row is None:
+            return None, None
+        tenant = tenant_of(row)
+        if row.member_id is None:
+            return tenant, None
+        member = Member(
+            id=row.member_id,
+            tenant_id=tenant.id,
+            external_id=row.member_external_id,
+            display_name=row.member_display_name,
+            role=Role(row.member_role),
+        )
+        return tenant, member
 
     async def update_tenant(
         self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
@@ -716,6 +743,22 @@ _MEASUREMENT = Base.metadata.tables[MeasurementRow.__tablename__]
 _TENANT_BY_ID = select(_TENANT).where(_TENANT.c.id == bindparam("tenant_id"))
 _TENANT_BY_EXTERNAL_ID = select(_TENANT).where(
     _TENANT.c.platform == bindparam("platform"), _TENANT.c.external_id == bindparam("external_id")
+)
+_TENANT_AND_MEMBER = (
+    select(*_TENANT.c, *(column.label(f"member_{column.name}") for column in _MEMBER.c))
+    .select_from(
+        _TENANT.outerjoin(
+            _MEMBER,
+            and_(
+                _MEMBER.c.tenant_id == _TENANT.c.id,
+                _MEMBER.c.external_id == bindparam("member_external_id"),
+            ),
+        )
+    )
+    .where(
+        _TENANT.c.platform == bindparam("platform"),
+        _TENANT.c.external_id == bindparam("external_id"),
+    )
 )
 _MEMBER_BY_EXTERNAL_ID = select(_MEMBER).where(
     _MEMBER.c.tenant_id == bindparam("tenant_id"),

@@ -312,6 +312,20 @@ async def test_members_are_isolated_between_tenants(store: SqlStore, world: Worl
         assert await repo.get_member_by_id(world.a.id, world.a_member.id) == world.a_member
 
 
+async def test_a_tenant_and_its_member_are_found_in_one_read(store: SqlStore, world: World) -> None:
+    async with store.transaction() as repo:
+        assert await repo.find_tenant_and_member("slack", "TA", "UA2") == (world.a, world.a_member)
+        assert await repo.find_tenant_and_member("teams", "TB", "UB1") == (
+            world.b,
+            world.b_director,
+        )
+        # A person of another tenant, a new person, an unknown tenant, another platform.
+        assert await repo.find_tenant_and_member("teams", "TB", "UA2") == (world.b, None)
+        assert await repo.find_tenant_and_member("slack", "TA", "UNEW") == (world.a, None)
+        assert await repo.find_tenant_and_member("slack", "TZ", "UA2") == (None, None)
+        assert await repo.find_tenant_and_member("teams", "TA", "UA2") == (None, None)
+
+
 # --------------------------------------------------------------------------- cap
 
 
