@@ -202,14 +202,24 @@ class Sender:
         tenant: Tenant | None,
         report: SendReport,
         recorder: _Recorder | None = None,
+        answered: Callable[[Delivery], None] | None = None,
     ) -> Delivery:
         """Send one leased row and record the outcome. A row taken over from a sender that
         crashed while sending is first looked up on the platform: if it is there, it is not
-        sent again. Returns the outcome (for the pacer)."""
+        sent again. `answered` hears the outcome as soon as the platform gave it, before it
+        is recorded (the pacer's spacing runs from then). Returns the outcome."""
+        delivery, flags = await self._attempt(message, tenant)
+        if answered is not None:
+            answered(delivery)
+        await self.finish(message, delivery, report, recorder=recorder, **flags)
+        return delivery
+
+    async def _attempt(
+        self, message: ClaimedMessage, tenant: Tenant | None
+    ) -> tuple[Delivery, dict[str, bool]]:
+        """The platform's answer for one leased row, and how `finish` must record it."""
         if tenant is None or not tenant.active:
-            failed = Delivery(DeliveryStatus.FAILED)
-            await self.finish(message, failed, report, cancel=True, recorder=recorder)
-            return failed
+            return Delivery(DeliveryStatus.FAILED), {"cancel": True}
         messenger = self.messengers[message.platform]
         target = Target(TargetKind(message.target_kind), message.target_id)
         if message.reclaimed:
@@ -217,18 +227,12 @@ class Sender:
                 found = await messenger.find_sent(tenant, target, message.delivery_key)
             except Exception as error:
                 logger.warning("could not reconcile %s: %r", message.delivery_key, error)
-                retry = Delivery(DeliveryStatus.RETRY, detail=f"reconcile: {error!r}")
-                await self.finish(message, retry, report, recorder=recorder)
-                return retry
+                return Delivery(DeliveryStatus.RETRY, detail=f"reconcile: {error!r}"), {}
             if found is not None and found.status is DeliveryStatus.SENT:
-                await self.finish(message, found, report, reconciled=True, recorder=recorder)
-                return found
+                return found, {"reconciled": True}
             if found is not None and found.status is DeliveryStatus.RETRY:
                 # The platform cannot say whether it has the message: ask again later.
-                await self.finish(
-                    message, replace(found, uncertain=True), report, recorder=recorder
-                )
-                return found
+                return replace(found, uncertain=True), {}
         try:
             delivery = await messenger.send(
                 tenant, target, codec.loads(message.payload), delivery_key=message.delivery_key
@@ -236,8 +240,7 @@ class Sender:
         except Exception as error:
             logger.warning("sending %s failed: %r", message.delivery_key, error)
             delivery = Delivery(DeliveryStatus.RETRY, detail=repr(error))
-        await self.finish(message, delivery, report, recorder=recorder)
-        return delivery
+        return delivery, {}
 
     async def finish(
         self,
@@ -506,18 +509,25 @@ class _Drain:
                 ending = Delivery(DeliveryStatus.RETRY, retry_after=1.0, detail="lease ending")
                 await self._put_back(held, ending)
             else:
+
+                def pace(answer: Delivery) -> None:
+                    if answer.status is DeliveryStatus.RETRY and answer.retry_after is not None:
+                        self.pacer.refused(workspace.key, workspace.interval, answer.retry_after)
+                    else:
+                        self.pacer.accepted(workspace.key, workspace.interval)
+
                 delivery = await self.sender.deliver(
-                    held.message, held.tenant, self.report, self.recorder
+                    held.message, held.tenant, self.report, self.recorder, answered=pace
                 )
-                if delivery.status is DeliveryStatus.RETRY and delivery.retry_after is not None:
-                    self.pacer.refused(workspace.key, workspace.interval, delivery.retry_after)
-                    if workspace.interval > 0:  # the whole workspace waits: its rows go back
-                        while workspace.rows:
-                            self.held -= 1
-                            await self._put_back(workspace.rows.popleft(), delivery)
-                        await self.sender.defer(workspace.key[1], workspace.key[0], delivery)
-                else:
-                    self.pacer.accepted(workspace.key, workspace.interval)
+                refused = (
+                    delivery.status is DeliveryStatus.RETRY and delivery.retry_after is not None
+                )
+                if refused and workspace.interval > 0:
+                    # The whole workspace waits: its rows go back.
+                    while workspace.rows:
+                        self.held -= 1
+                        await self._put_back(workspace.rows.popleft(), delivery)
+                    await self.sender.defer(workspace.key[1], workspace.key[0], delivery)
         except BaseException as error:
             # A crash (or a bug): nothing more is sent, as if the process had died here.
             self.crashed = self.crashed or error

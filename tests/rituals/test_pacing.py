@@ -5,6 +5,7 @@ then, and the planner's bulk watermark leaves a ritual changed meanwhile alone."
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.delivery import Delivery, DeliveryStatus, Target
 from bot.messages import Message
@@ -109,6 +110,29 @@ async def test_a_workspace_s_messages_leave_one_interval_apart(harness: Harness)
     rows = await harness.outbox()
     assert {(row.status, row.attempts) for row in rows} == {("sent", 1)}
     assert HOLD_AHEAD / PacedMessenger.send_interval < len(MANAGERS)  # claimed as it went
+
+
+async def test_the_spacing_runs_from_the_answer_not_from_the_outcome_s_recording(
+    harness: Harness,
+) -> None:
+    """Recording an outcome waits for the database (behind other writers, or for the drain's
+    batch): that wait must not widen the platform's spacing."""
+    time = ManualTime()
+    messenger = PacedMessenger(time)
+    await queue_monday_reminders(harness, MANAGERS)
+    sender = paced_sender(harness, messenger, time)
+    record = sender.finish
+
+    async def slow_finish(*args: Any, **kwargs: Any) -> None:
+        time.now += 0.3  # the outcome's transaction takes 0.3 s
+        await record(*args, **kwargs)
+
+    sender.finish = slow_finish  # type: ignore[method-assign]
+
+    report = await sender.drain()
+
+    assert report.sent == len(MANAGERS)
+    assert messenger.sent_at == [0.0, 1.0, 2.0, 3.0]  # not 0, 1.3, 2.6, 3.9
 
 
 async def test_a_429_puts_the_workspace_s_rows_back_at_retry_after_without_waiting(
