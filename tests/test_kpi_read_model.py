@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 import rituals.texts  # noqa: F401  (registers the ritual kinds' names, as the app does)
 from bot import actions, formatting
@@ -44,6 +43,7 @@ from bot.views.quickwins import progress_block, summary_line
 from storage.database import Database, SqlStore
 from storage.repository import SqlRepository
 from storage.ritual_repository import OccurrenceClaim, RitualDraft, RitualRepository
+from tests.support.statements import recorded_statements
 
 NOW = datetime(2026, 5, 4, 7, 30, tzinfo=UTC)
 SINCE = NOW - RETEX_WINDOW
@@ -285,20 +285,11 @@ async def test_an_empty_or_unknown_tenant(store: SqlStore, seeded: Seeded) -> No
 async def test_kpi_summary_reads_everything_in_one_statement(
     database: Database, seeded: Seeded
 ) -> None:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = database.engine.sync_engine
     async with database.store.transaction() as repo:
         tenant = await repo.get_tenant(seeded.a.id)
         assert tenant is not None
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements(database.engine) as statements:
             summary = await kpi_summary(repo, tenant, NOW)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
     assert len(statements) == 1, statements
     assert "QW-1" in summary.text
 
@@ -503,23 +494,13 @@ async def reference_home(ctx: CommandContext) -> Message:
 async def test_a_home_is_the_message_it_always_was_in_one_statement(
     database: Database, seeded: Seeded
 ) -> None:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = database.engine.sync_engine
     compared = 0
     for tenant in (seeded.a, seeded.b, seeded.c):
         async with database.store.transaction() as repo:
             for member in await repo.list_members(tenant.id):
                 ctx = CommandContext(repo, tenant, member, NOW)
-                statements.clear()
-                event.listen(engine, "before_cursor_execute", record)
-                try:
+                with recorded_statements(database.engine) as statements:
                     home = await home_message(ctx)
-                finally:
-                    event.remove(engine, "before_cursor_execute", record)
                 assert len(statements) == 1, statements
                 assert home == await reference_home(ctx), member.display_name
                 compared += 1

@@ -9,7 +9,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.exc import StatementError
 
 from bot.model import (
@@ -24,6 +23,7 @@ from bot.model import (
 from storage.database import Database, SqlStore
 from storage.repository import RecordNotFound, SqlRepository
 from tests.support.clock import FakeClock
+from tests.support.statements import recorded_statements
 
 PARIS = ZoneInfo("Europe/Paris")
 UNICODE_TEXTS = (
@@ -812,17 +812,9 @@ async def test_active_snapshots_use_a_bounded_number_of_queries(
                     clock.now() + timedelta(days=day),
                 )
 
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(database.engine) as statements:
         async with store.transaction() as repo:
             snapshots = await repo.active_snapshots(world.a.id, 2)
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 3, selects  # quick wins, counts, latest measurements

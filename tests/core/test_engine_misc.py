@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from bot import actions
 from bot.requests import Actor
 from storage.database import Database
 from tests.core.test_engine_quickwins import add_line
 from tests.support.chat import Chat, is_error
 from tests.support.clock import FakeClock
+from tests.support.statements import recorded_statements
 
 
 async def test_retex_share_anonymous_linked_and_list(chat: Chat, clock: FakeClock) -> None:
@@ -111,17 +110,9 @@ async def test_tenants_are_isolated(chat: Chat, clock: FakeClock) -> None:
 async def test_a_known_persons_command_reads_tenant_and_member_in_one_statement(
     chat: Chat, database: Database
 ) -> None:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(" ".join(str(args[2]).split()))
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(database.engine) as recorded:
         answer = await chat.text("marie", "aide")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [" ".join(statement.split()) for statement in recorded]
     assert "quickwin" in answer or "qw" in answer
     assert "FROM tenant LEFT OUTER JOIN member" in statements[0]
     assert not [s for s in statements if "FROM tenant" in s or "FROM member" in s][1:]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import event
-
 from bot.model import Tenant
 from bot.requests import TenantRef
 from rituals.definitions import Ritual
@@ -17,6 +15,7 @@ from rituals.schedule import next_occurrence
 from rituals.transactions import Work, transaction
 from tests.rituals.support import Harness, paris
 from tests.support.chat import Chat
+from tests.support.statements import recorded_statements
 
 
 def chat_of(harness: Harness, external_id: str) -> Chat:
@@ -124,22 +123,15 @@ async def test_the_group_reads_leave_other_tenants_and_older_caps_to_the_databas
 
 async def test_planning_more_tenants_at_once_runs_no_more_statements(harness: Harness) -> None:
     """The Monday cap reminders of 2 tenants, then of 6, each planned in one group."""
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
+    statements: list[str] = []  # those of the last planning, shown if the counts differ
 
     async def statements_of_monday_nine(monday: int) -> int:
         harness.clock.set(paris(2026, 3, monday, 8, 0))
         await harness.clock_a.planner.plan(harness.clock.now())  # welcome the new tenants
         harness.clock.set(paris(2026, 3, monday, 9, 0, 30))
-        statements.clear()
-        engine = harness.database.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements(harness.database.engine) as recorded:
             report = await harness.clock_a.planner.plan(harness.clock.now())
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
+        statements[:] = recorded
         assert report.queued == len(await tenant_ids(harness)), report
         return len(statements)
 
