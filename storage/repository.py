@@ -123,7 +123,7 @@ class SqlRepository:
         return tenant, created_id is not None
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
-        row = (await self._session.execute(_TENANT_BY_ID, {"tenant_id": tenant_id})).first()
+        row = await self._first(_TENANT_BY_ID, {"tenant_id": tenant_id})
         return None if row is None else tenant_of(row)
 
     async def find_tenant_and_member(
@@ -672,11 +672,9 @@ class SqlRepository:
         return int(value)
 
     async def _tenant_by_external_id(self, platform: str, external_id: str) -> Tenant | None:
-        row = (
-            await self._session.execute(
-                _TENANT_BY_EXTERNAL_ID, {"platform": platform, "external_id": external_id}
-            )
-        ).first()
+        row = await self._first(
+            _TENANT_BY_EXTERNAL_ID, {"platform": platform, "external_id": external_id}
+        )
         return None if row is None else tenant_of(row)
 
     async def _require_tenant(self, tenant_id: int) -> None:
