@@ -99,12 +99,10 @@ class FakeTeamsConnector:
     def of_kind(self, kind: str) -> list[Received]:
         return [r for r in self.received if r.kind == kind]
 
-    async def _record(
-        self, request: web.Request, kind: str, new_id: str
-    ) -> tuple[Received, web.Response | None]:
-        raw = await request.read()
-        failure = self._failures.popleft() if self._failures else None
-        received = Received(
+    @staticmethod
+    def _received(request: web.Request, kind: str, raw: bytes, answered_id: str) -> Received:
+        """What the fake notes of one request (`answered_id` empty when not answered)."""
+        return Received(
             kind=kind,
             method=request.method,
             path=request.path,
@@ -113,8 +111,15 @@ class FakeTeamsConnector:
             body=json.loads(raw) if raw else {},
             raw_size=len(raw),
             authorization=request.headers.get("Authorization", ""),
-            answered_id="" if failure else new_id,
+            answered_id=answered_id,
         )
+
+    async def _record(
+        self, request: web.Request, kind: str, new_id: str
+    ) -> tuple[Received, web.Response | None]:
+        raw = await request.read()
+        failure = self._failures.popleft() if self._failures else None
+        received = self._received(request, kind, raw, "" if failure else new_id)
         self.attempts.append(received)
         if failure is not None:
             return received, web.json_response(

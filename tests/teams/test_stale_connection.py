@@ -4,7 +4,6 @@ again on a fresh connection, once; a server that keeps disconnecting gets `attem
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -60,20 +59,9 @@ class DisconnectingConnector(FakeTeamsConnector):
                 self._drop_reused -= 1
             # Read to the end first: with nothing left unread, closing sends a clean FIN (the
             # bot sees ServerDisconnectedError), not a reset.
-            body = json.loads(await request.read())
-            self.dropped.append(body)
+            unanswered = self._received(request, kind, await request.read(), "")
+            self.dropped.append(unanswered.body)
             transport.close()
-            unanswered = Received(
-                kind=kind,
-                method=request.method,
-                path=request.path,
-                conversation_id=request.match_info.get("conversation", ""),
-                activity_id=request.match_info.get("activity", ""),
-                body=body,
-                raw_size=0,
-                authorization=request.headers.get("Authorization", ""),
-                answered_id="",
-            )
             return unanswered, web.Response(status=500)  # never written: the connection is closed
         return await super()._record(request, kind, new_id)
 
