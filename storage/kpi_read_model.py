@@ -190,6 +190,7 @@ async def read_home_snapshot(
 async def _run(
     session: AsyncSession, statement_for: Callable[[str], Any], parameters: dict[str, Any]
 ) -> _Rows:
+    """Run the dialect's statement on the session's connection; its rows sorted out."""
     connection = await session.connection()
     result = await connection.execute(statement_for(connection.dialect.name), parameters)
     return _Rows.read(parameters["tenant_id"], result.all(), _decoders(connection.dialect))
