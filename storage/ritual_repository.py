@@ -15,7 +15,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     func,
     insert,
     literal,
@@ -140,20 +139,25 @@ class OutboxOutcome:
     retry_at: datetime | None = None
     uncertain: bool = False
 
-    def values(self) -> dict[str, Any]:
-        """The columns this outcome sets (the lease is always cleared)."""
-        values: dict[str, Any] = {
-            "status": self.status,
-            "lease_expires_at": None,
-            "detail": self.detail[:2000],
+    def parameters(self, owner: str) -> dict[str, Any]:
+        """The parameters of `_RECORD_OUTCOME` for this outcome: the lease is always cleared;
+        a sent row gets its time and message id, a pending one its next attempt's time (None
+        keeps the column as it is). An uncertain retry stays "sending" with an unowned lease
+        that ends at `retry_at`."""
+        sent = self.status == "sent"
+        pending = self.status == "pending"
+        uncertain = pending and self.uncertain
+        return {
+            "row_id": self.message.id,
+            "owner": owner,
+            "attempt": self.message.attempt,
+            "new_status": "sending" if uncertain else self.status,
+            "new_lease_expires_at": (self.retry_at or self.now) if uncertain else None,
+            "new_detail": self.detail[:2000],
+            "new_sent_at": self.now if sent else None,
+            "new_platform_message_id": self.platform_message_id if sent else None,
+            "new_available_at": (self.retry_at or self.now) if pending else None,
         }
-        if self.status == "sent":
-            values |= {"sent_at": self.now, "platform_message_id": self.platform_message_id}
-        if self.status == "pending":
-            values["available_at"] = self.retry_at or self.now
-            if self.uncertain:
-                values |= {"status": "sending", "lease_expires_at": self.retry_at or self.now}
-        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -758,55 +762,30 @@ class RitualRepository:
         return bool(await self.finish_outboxes(owner, [outcome]))
 
     async def finish_outboxes(self, owner: str, outcomes: Sequence[OutboxOutcome]) -> set[int]:
-        """`finish_outbox` for many rows, in one UPDATE per `_FINISH_CHUNK` rows (each row's
-        values chosen by id); the ids of the rows recorded (whose lease `owner` still held)."""
+        """`finish_outbox` for many rows; the ids of the rows recorded (whose lease `owner`
+        still held for that attempt).
+
+        Per `IN_CHUNK` rows: one read of the rows `owner` still holds (locked on PostgreSQL;
+        SQLite's write transaction already excludes other writers), then one prebuilt UPDATE
+        run once per recorded row (`executemany`), which checks the lease again.
+        """
         recorded: set[int] = set()
-        table = cast(Table, RitualOutboxRow.__table__)
-        for start in range(0, len(outcomes), _FINISH_CHUNK):
-            chunk = outcomes[start : start + _FINISH_CHUNK]
-            rows = [(outcome.message.id, outcome.values()) for outcome in chunk]
-            attempts = {outcome.message.id: outcome.message.attempt for outcome in chunk}
-
-            def by_id(column: str, rows: list[tuple[int, dict[str, Any]]] = rows) -> Any:
-                whens = {
-                    row_id: bindparam(None, values[column], type_=table.c[column].type)
-                    for row_id, values in rows
-                    if column in values
-                }
-                if not whens:
-                    return table.c[column]
-                return case(whens, value=table.c.id, else_=table.c[column])
-
-            columns = ("status", "lease_expires_at", "detail", "sent_at")
-            changes = {column: by_id(column) for column in columns}
-            changes |= {
-                "lease_owner": None,
-                "platform_message_id": by_id("platform_message_id"),
-                "available_at": by_id("available_at"),
-            }
-            # A new statement shape for each batch: caching its compiled form would only grow
-            # memory (SQLAlchemy keeps up to 500 per engine), so this connection does not.
-            connection = await self._session.connection()
-            await connection.execution_options(compiled_cache=None)
-            result = await connection.execute(
-                update(table)
-                .where(
-                    table.c.id.in_(list(attempts)),
-                    table.c.status == "sending",
-                    table.c.lease_owner == owner,
-                    table.c.attempts
-                    == case(
-                        {
-                            row_id: bindparam(None, n, type_=Integer())
-                            for row_id, n in attempts.items()
-                        },
-                        value=table.c.id,
-                    ),
-                )
-                .values(changes)
-                .returning(table.c.id)
+        by_id = {outcome.message.id: outcome for outcome in outcomes}
+        held = _HELD_ROWS_FOR_UPDATE if self._dialect == "postgresql" else _HELD_ROWS
+        connection = await self._session.connection()
+        for ids in in_chunks(by_id):
+            rows = await connection.execute(held, {"ids": ids, "owner": owner})
+            still_held = [
+                by_id[row_id]
+                for row_id, attempts in rows
+                if by_id[row_id].message.attempt == attempts
+            ]
+            if not still_held:
+                continue
+            await connection.execute(
+                _RECORD_OUTCOME, [outcome.parameters(owner) for outcome in still_held]
             )
-            recorded.update(int(row_id) for row_id in result.scalars())
+            recorded.update(outcome.message.id for outcome in still_held)
         return recorded
 
     # ------------------------------------------------------------------ clock lease
@@ -861,8 +840,41 @@ class RitualRepository:
         return result.scalar_one_or_none()
 
 
-_FINISH_CHUNK = 200
-"""Outcomes written by one UPDATE (about 8 parameters each)."""
+_OUTBOX = cast(Table, RitualOutboxRow.__table__)
+_HELD_ROWS = select(_OUTBOX.c.id, _OUTBOX.c.attempts).where(
+    _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+    _OUTBOX.c.status == "sending",
+    _OUTBOX.c.lease_owner == bindparam("owner"),
+)
+"""Which of these rows `owner` still holds, with the attempt it holds them for."""
+_HELD_ROWS_FOR_UPDATE = _HELD_ROWS.with_for_update()
+_RECORD_OUTCOME = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("row_id"),
+        _OUTBOX.c.status == "sending",
+        _OUTBOX.c.lease_owner == bindparam("owner"),
+        _OUTBOX.c.attempts == bindparam("attempt"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        lease_owner=None,
+        lease_expires_at=bindparam("new_lease_expires_at", type_=_OUTBOX.c.lease_expires_at.type),
+        detail=bindparam("new_detail"),
+        sent_at=func.coalesce(
+            bindparam("new_sent_at", type_=_OUTBOX.c.sent_at.type), _OUTBOX.c.sent_at
+        ),
+        platform_message_id=func.coalesce(
+            bindparam("new_platform_message_id", type_=_OUTBOX.c.platform_message_id.type),
+            _OUTBOX.c.platform_message_id,
+        ),
+        available_at=func.coalesce(
+            bindparam("new_available_at", type_=_OUTBOX.c.available_at.type),
+            _OUTBOX.c.available_at,
+        ),
+    )
+)
+"""One outcome (`OutboxOutcome.parameters`), built once: a batch runs it per row."""
 _CLAIM_CHUNK = 50
 """Occurrences claimed by one INSERT (ten parameters each)."""
 _UNION_CHUNK = 50
