@@ -13,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
-    DateTime,
     FromClause,
     Integer,
     Select,
@@ -106,24 +105,24 @@ class _Decoders:
 
 @functools.lru_cache(maxsize=8)
 def _decoders(dialect: Dialect) -> _Decoders:
-    """The column types' own decoding, for this dialect: the driver-level conversion of the
-    plain SQL type (SQLite keeps dates and times as text, booleans as 0/1; asyncpg needs
-    none), then the `storage.types` decorator (exact decimals, aware UTC times)."""
-    exact, utc = ExactDecimal(), UtcDateTime()
+    """The column types' own result processing, for this dialect: the driver-level conversion
+    of the plain SQL type (SQLite keeps dates and times as text, booleans as 0/1; asyncpg needs
+    none) and the `storage.types` decorators (exact decimals, aware UTC times)."""
+    exact = ExactDecimal()
 
-    def driver(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
-        processor = type_.dialect_impl(dialect).result_processor(dialect, None)
-        return processor if processor is not None else _unchanged
+    def processor(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
+        process = type_.dialect_impl(dialect).result_processor(dialect, None)
+        return process if process is not None else _unchanged
 
-    raw_moment = driver(DateTime(timezone=True))
-
-    def decimal(value: Any) -> Any:
+    def decimal(value: Any) -> Any:  # (a driver's numeric processor wants the column's type)
         return exact.process_result_value(value, dialect)
 
-    def moment(value: Any) -> Any:
-        return utc.process_result_value(raw_moment(value), dialect)
-
-    return _Decoders(decimal=decimal, day=driver(Date()), moment=moment, flag=driver(Boolean()))
+    return _Decoders(
+        decimal=decimal,
+        day=processor(Date()),
+        moment=processor(UtcDateTime()),
+        flag=processor(Boolean()),
+    )
 
 
 def _unchanged(value: Any) -> Any:
