@@ -29,7 +29,15 @@ from adapters.slack.render import (
     render_message,
     unescape,
 )
-from adapters.slack.text import ZERO_WIDTH_SPACE, clip, mrkdwn, slack_len, split
+from adapters.slack.text import (
+    ZERO_WIDTH_SPACE,
+    clip,
+    mrkdwn,
+    neutralise,
+    plain,
+    slack_len,
+    split,
+)
 from bot import actions
 from bot.messages import (
     Block,
@@ -143,6 +151,17 @@ def test_escaping_is_exactly_slacks_three_entities() -> None:
     assert mrkdwn("a & b < c > d") == "a &amp; b &lt; c &gt; d"
     assert mrkdwn("@channel") == "@" + ZERO_WIDTH_SPACE + "channel"
     assert mrkdwn("mail@here.fr") == "mail@here.fr"  # not a broadcast: left alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("&<>;amp lt gt@é🧭\n")) | st.characters()))
+def test_escaping_maps_each_character_once(text: str) -> None:
+    """Each &, < and > is replaced by its own entity (or look-alike), nothing else changes:
+    an entity produced is never escaped again."""
+    escapes = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+    look_alikes = str.maketrans({"<": "‹", ">": "›"})
+    assert mrkdwn(text) == neutralise(text.translate(escapes))
+    assert plain(text) == neutralise(text.translate(look_alikes))
 
 
 def test_every_block_kind_renders() -> None:
