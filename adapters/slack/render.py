@@ -114,7 +114,9 @@ def _neutral_blocks(message: neutral.Message) -> tuple[neutral.Block, ...]:
 
 
 def _fallback(text: str) -> str:
-    return slack_text.clip(slack_text.mrkdwn(text), MAX_FALLBACK_TEXT) or slack_text.ELLIPSIS
+    """The notification text: Slack refuses a blank one, so blank text becomes an ellipsis."""
+    fallback = slack_text.clip(slack_text.mrkdwn(text), MAX_FALLBACK_TEXT)
+    return fallback if fallback.strip() else slack_text.ELLIPSIS
 
 
 def _render_blocks(blocks: tuple[neutral.Block, ...]) -> list[Json]:

@@ -331,6 +331,12 @@ blocks = st.lists(
 )
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\r", "\n\t "])
+def test_a_blank_message_still_has_a_fallback_text(blank: str) -> None:
+    (part,) = render_message(Message(blank, ()))
+    assert part.text == "…"
+
+
 @settings(max_examples=150, deadline=None)
 @given(text=literal, content=blocks)
 def test_any_message_renders_within_limits_and_harmless(text: str, content: list[Block]) -> None:

@@ -83,7 +83,8 @@ def _ref_neutral(message: Message) -> tuple[neutral.Block, ...]:
 
 
 def _ref_fallback(text: str) -> str:
-    return slack_text.clip(slack_text.mrkdwn(text), 4000) or slack_text.ELLIPSIS
+    fallback = slack_text.clip(slack_text.mrkdwn(text), 4000)
+    return fallback if fallback.strip() else slack_text.ELLIPSIS  # Slack refuses blank text
 
 
 def _ref_blocks(blocks: tuple[neutral.Block, ...]) -> list[dict[str, Any]]:
