@@ -372,15 +372,23 @@ async def store_all(work: Work, deferred: Sequence[Deferred], now: datetime) -> 
 
 
 def drafts_of(tenant: Tenant, posts: Sequence[Post]) -> list[OutboxDraft]:
-    return [
-        OutboxDraft(
-            platform=tenant.platform,
-            target_kind=post.target.kind.value,
-            target_id=post.target.id,
-            payload=codec.dumps(post.message),
+    """The outbox rows of an occurrence's posts; a message posted to several people (the same
+    object) is encoded once."""
+    payloads: dict[int, str] = {}
+    drafts: list[OutboxDraft] = []
+    for post in posts:
+        payload = payloads.get(id(post.message))
+        if payload is None:
+            payload = payloads[id(post.message)] = codec.dumps(post.message)
+        drafts.append(
+            OutboxDraft(
+                platform=tenant.platform,
+                target_kind=post.target.kind.value,
+                target_id=post.target.id,
+                payload=payload,
+            )
         )
-        for post in posts
-    ]
+    return drafts
 
 
 def skip_reason(ritual: Ritual, tenant: Tenant, occurrence: Occurrence) -> str:

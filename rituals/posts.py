@@ -131,6 +131,8 @@ async def cap_reminder(
     acked = {ack.member_id: ack.acked_at for ack in await core.cap_acks(tenant.id, cap.id)}
     reminder = translate(tenant.locale, "ritual.cap.reminder")
 
+    composed: dict[tuple[tuple[str, ...], Visibility], Message] = {}
+
     def message_for(member: Member | None) -> Message:
         notes = [reminder]
         if member is not None and member.id in acked:
@@ -140,15 +142,21 @@ async def cap_reminder(
                     tenant.locale, "ritual.cap.read_on", date=formatting.day(day, tenant.locale)
                 )
             )
-        message = cap_message(
-            tenant,
-            cap,
-            author_name,
-            notes=tuple(notes),
-            visibility=visibility(member),
-            kind="ritual.cap_reminder",
-        )
-        return with_note(message, people.note)
+        key = (tuple(notes), visibility(member))
+        message = composed.get(key)
+        if message is None:  # composed once for everyone who gets the same one
+            message = composed[key] = with_note(
+                cap_message(
+                    tenant,
+                    cap,
+                    author_name,
+                    notes=key[0],
+                    visibility=key[1],
+                    kind="ritual.cap_reminder",
+                ),
+                people.note,
+            )
+        return message
 
     return people.posts(message_for)
 

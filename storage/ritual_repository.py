@@ -437,33 +437,31 @@ class RitualRepository:
     async def claim_occurrences(
         self, claims: Sequence[tuple[int, OccurrenceClaim]], now: datetime
     ) -> dict[tuple[int, datetime], OccurrenceRecord]:
-        """`claim_occurrence` for several (tenant id, claim) in one INSERT per chunk: the ones
-        stored, by (ritual id, scheduled local time); those already claimed are left out."""
-        stored: dict[tuple[int, datetime], OccurrenceRecord] = {}
-        for start in range(0, len(claims), _CLAIM_CHUNK):
-            rows = [
-                {
-                    "tenant_id": tenant_id,
-                    "ritual_id": claim.ritual_id,
-                    "kind": claim.kind,
-                    "scheduled_local": claim.scheduled_local,
-                    "scheduled_at": claim.scheduled_at,
-                    "status": claim.status,
-                    "late": claim.late,
-                    "manual": claim.manual,
-                    "reason": claim.reason,
-                    "claimed_at": now,
-                }
-                for tenant_id, claim in claims[start : start + _CLAIM_CHUNK]
-            ]
-            statement: Any = self._insert_statement(RitualOccurrenceRow).values(rows)
-            statement = statement.on_conflict_do_nothing(
-                index_elements=["ritual_id", "scheduled_local"]
-            ).returning(RitualOccurrenceRow)
-            for row in (await self._session.execute(statement)).scalars():
-                record = _occurrence(row)
-                stored[(record.ritual_id, record.scheduled_local)] = record
-        return stored
+        """`claim_occurrence` for several (tenant id, claim): one prebuilt INSERT … ON CONFLICT
+        DO NOTHING RETURNING run for them all (SQLAlchemy batches it into multi-row INSERTs);
+        the ones stored, by (ritual id, scheduled local time); those already claimed are left
+        out."""
+        if not claims:
+            return {}
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "ritual_id": claim.ritual_id,
+                "kind": claim.kind,
+                "scheduled_local": claim.scheduled_local,
+                "scheduled_at": claim.scheduled_at,
+                "status": claim.status,
+                "late": claim.late,
+                "manual": claim.manual,
+                "reason": claim.reason,
+                "claimed_at": now,
+            }
+            for tenant_id, claim in claims
+        ]
+        connection = await self._session.connection()
+        result = await connection.execute(_claiming_occurrences(self._dialect), rows)
+        records = (_occurrence(row) for row in result)
+        return {(record.ritual_id, record.scheduled_local): record for record in records}
 
     async def occurrences(self, ritual_id: int) -> list[OccurrenceRecord]:
         rows = await self._session.scalars(
@@ -560,7 +558,8 @@ class RitualRepository:
             for index, draft in enumerate(drafts, start=1)
         ]
         if rows:
-            await self._session.execute(insert(RitualOutboxRow), rows)
+            connection = await self._session.connection()
+            await connection.execute(_QUEUE_MESSAGE, rows)
 
     async def outbox(self, tenant_id: int | None = None) -> list[OutboxRecord]:
         """Outbox rows, oldest first (optionally of one tenant)."""
@@ -875,8 +874,21 @@ _RECORD_OUTCOME = (
     )
 )
 """One outcome (`OutboxOutcome.parameters`), built once: a batch runs it per row."""
-_CLAIM_CHUNK = 50
-"""Occurrences claimed by one INSERT (ten parameters each)."""
+_QUEUE_MESSAGE = insert(_OUTBOX)
+"""One outbox row; `add_outboxes` runs it for many (`executemany`, no ORM bookkeeping)."""
+
+
+@functools.lru_cache(maxsize=2)
+def _claiming_occurrences(dialect: str) -> Any:
+    """INSERT one occurrence unless (ritual, scheduled local time) is taken, RETURNING it."""
+    table = cast(Table, RitualOccurrenceRow.__table__)
+    return (
+        upsert_insert(dialect, table)
+        .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_local"])
+        .returning(*table.c)
+    )
+
+
 _UNION_CHUNK = 50
 """Lookups glued in one `UNION ALL` statement (each is a `LIMIT 1` range of an index)."""
 
