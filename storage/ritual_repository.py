@@ -676,17 +676,18 @@ class RitualRepository:
         lease_values = {"status": "sending", "lease_owner": owner, "lease_expires_at": now + lease}
         if self._dialect == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
-        seen = _within_quota((await self._session.execute(candidates)).all(), quota, limit)
+        connection = await self._session.connection()  # plain rows: no ORM entity
+        seen = _within_quota((await connection.execute(candidates)).all(), quota, limit)
         if not seen:
             return []
         previous = {row.id: (row.status, row.attempts) for row in seen}
-        statement = update(RitualOutboxRow).where(RitualOutboxRow.id.in_(list(previous)))
+        statement = update(_OUTBOX).where(_OUTBOX.c.id.in_(list(previous)))
         if self._dialect != "postgresql":
             statement = statement.where(_claimable(now))
-        claimed = await self._session.scalars(
-            statement.values(**lease_values, attempts=RitualOutboxRow.attempts + 1)
-            .returning(RitualOutboxRow)
-            .execution_options(synchronize_session=False)
+        claimed = await connection.execute(
+            statement.values(**lease_values, attempts=_OUTBOX.c.attempts + 1).returning(
+                *_CLAIMED_COLUMNS
+            )
         )
         rows = sorted(claimed.all(), key=lambda row: row.id)
         return [
@@ -874,6 +875,20 @@ _RECORD_OUTCOME = (
     )
 )
 """One outcome (`OutboxOutcome.parameters`), built once: a batch runs it per row."""
+_CLAIMED_COLUMNS = tuple(
+    _OUTBOX.c[name]
+    for name in (
+        "id",
+        "tenant_id",
+        "platform",
+        "target_kind",
+        "target_id",
+        "payload",
+        "delivery_key",
+        "attempts",
+    )
+)
+"""What a sender needs of a row it claims (`ClaimedMessage`)."""
 _QUEUE_MESSAGE = insert(_OUTBOX)
 """One outbox row; `add_outboxes` runs it for many (`executemany`, no ORM bookkeeping)."""
 
@@ -982,7 +997,7 @@ def _occurrence(row: RitualOccurrenceRow | Row[Any]) -> OccurrenceRecord:
     )
 
 
-def _claimed(row: RitualOutboxRow, reclaimed: bool) -> ClaimedMessage:
+def _claimed(row: RitualOutboxRow | Row[Any], reclaimed: bool) -> ClaimedMessage:
     return ClaimedMessage(
         id=row.id,
         tenant_id=row.tenant_id,
