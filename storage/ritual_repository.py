@@ -997,7 +997,7 @@ def _occurrence(row: RitualOccurrenceRow | Row[Any]) -> OccurrenceRecord:
     )
 
 
-def _claimed(row: RitualOutboxRow | Row[Any], reclaimed: bool) -> ClaimedMessage:
+def _claimed(row: Row[Any], reclaimed: bool) -> ClaimedMessage:
     return ClaimedMessage(
         id=row.id,
         tenant_id=row.tenant_id,

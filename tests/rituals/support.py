@@ -149,3 +149,13 @@ class Harness:
     async def outbox(self) -> list[OutboxRecord]:
         async with transaction(self.database.sessions) as work:
             return await work.rituals.outbox()
+
+
+async def queue_monday_reminders(harness: Harness, managers: tuple[str, ...]) -> None:
+    """Plan (without sending) the Monday 09:00 cap reminder: one message per manager."""
+    harness.clock.set(paris(2026, 3, 9, 8, 0))
+    await harness.company(managers)
+    await harness.clock_a.planner.plan(harness.clock.now())
+    harness.clock.set(paris(2026, 3, 9, 9, 0, 30))
+    report = await harness.clock_a.planner.plan(harness.clock.now())
+    assert report.messages == len(managers)

@@ -12,19 +12,15 @@ from bot.delivery import Delivery, DeliveryStatus, Target
 from bot.messages import Message
 from bot.model import Tenant
 from rituals.sender import Sender
-from tests.rituals.support import Harness, RecordingMessenger, SimulatedCrash, paris
+from tests.rituals.support import (
+    Harness,
+    RecordingMessenger,
+    SimulatedCrash,
+    paris,
+    queue_monday_reminders,
+)
 
 MANAGERS = tuple(f"manager{n}" for n in range(12))
-
-
-async def queue_monday_reminders(harness: Harness, managers: tuple[str, ...]) -> None:
-    """Plan (without sending) the Monday 09:00 cap reminder: one message per manager."""
-    harness.clock.set(paris(2026, 3, 9, 8, 0))
-    await harness.company(managers)
-    await harness.clock_a.planner.plan(harness.clock.now())
-    harness.clock.set(paris(2026, 3, 9, 9, 0, 30))
-    report = await harness.clock_a.planner.plan(harness.clock.now())
-    assert report.messages == len(managers)
 
 
 async def test_two_clocks_at_once_one_works_the_other_stays_idle(harness: Harness) -> None:

@@ -12,8 +12,7 @@ from rituals.transactions import transaction
 from storage import chunks
 from storage.ritual_models import RitualOutboxRow
 from storage.ritual_repository import ClaimedMessage, OutboxOutcome
-from tests.rituals.support import Harness
-from tests.rituals.test_concurrency import queue_monday_reminders
+from tests.rituals.support import Harness, queue_monday_reminders
 
 MANAGERS = tuple(f"manager{n}" for n in range(5))
 LEASE = timedelta(seconds=60)

@@ -14,8 +14,7 @@ from rituals.pacing import MAX_INTERVAL, Pacer, declared_interval
 from rituals.scheduler import OUTBOX_JOB, RitualScheduler
 from rituals.sender import HOLD_AHEAD, Sender
 from rituals.transactions import transaction
-from tests.rituals.support import Harness, RecordingMessenger, paris
-from tests.rituals.test_concurrency import queue_monday_reminders
+from tests.rituals.support import Harness, RecordingMessenger, paris, queue_monday_reminders
 
 MANAGERS = ("marie", "karim", "lea", "hugo")
 
