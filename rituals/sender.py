@@ -1,7 +1,8 @@
 """Drains the outbox: leases rows, reconciles taken-over ones, sends through the platform's Messenger.
 
-How a drain works: rows are claimed (leased) a few per workspace, only as far ahead as the
-workspace's pace will send them (`HOLD_AHEAD`), into per-workspace queues; a workspace is sent
+How a drain works: rows are claimed (leased) per workspace only as far ahead as the
+workspace's pace will send them (`HOLD_AHEAD`: one row at Slack's 1 s pace, the next claimed
+while it waits its turn), into per-workspace queues; a workspace is sent
 to one row at a time, in order, when its pacer allows (`rituals.pacing`); at most
 `MAX_SENDS_AT_ONCE` sends are in flight, all workspaces together, and a workspace waiting for
 its pace holds none of them. A workspace that finishes frees room for the next claim at once:
