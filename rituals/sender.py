@@ -164,12 +164,16 @@ class Sender:
         limit: int,
         skip_tenants: Collection[int] = (),
         quota: Callable[[int, str], int] | None = None,
+        *,
+        sweep: bool = True,
     ) -> list[tuple[ClaimedMessage, Tenant | None]]:
-        """Lease due rows of the connected platforms (after cancelling the rows of tenants who
-        uninstalled the bot), with their tenants."""
+        """Lease due rows of the connected platforms, with their tenants; with `sweep`, first
+        cancel the rows of tenants who uninstalled the bot (a drain sweeps on its first claim:
+        a row of a tenant uninstalled since is cancelled when its turn comes)."""
         now = self.clock.now()
         async with transaction(self.sessions) as work:
-            await work.rituals.cancel_for_inactive_tenants(now)
+            if sweep:
+                await work.rituals.cancel_for_inactive_tenants(now)
             claimed = await work.rituals.claim_outbox(
                 self.owner,
                 self.messengers,
@@ -462,7 +466,7 @@ class _Drain:
         full = {key[1] for key in self.workspaces if self._room(key[1], key[0]) <= 0}
         limit = min(self.sender.config.batch_size, MAX_HELD - self.held)
         self.rearmed = False
-        batch = await self.sender.claim(limit, full, self._room)
+        batch = await self.sender.claim(limit, full, self._room, sweep=self.rounds == 1)
         if len(batch) < limit and not self.rearmed:  # (room freed meanwhile: claim again)
             self.exhausted = True
             self.claim_at = self.pacer.now() + CLAIM_PAUSE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rituals.sender import SendReport
 from tests.rituals.support import Harness, paris
 
 
@@ -80,3 +81,23 @@ async def test_a_tenant_that_uninstalled_the_bot_gets_no_posts(harness: Harness)
     assert harness.messenger.posts == []
     assert [row.status for row in await harness.outbox()] == ["cancelled", "cancelled"]
     assert [o.status for o in await harness.occurrences(1)] == ["queued"]  # no new claim
+
+
+async def test_a_row_claimed_after_the_tenant_uninstalled_is_cancelled_not_posted(
+    harness: Harness,
+) -> None:
+    """A drain sweeps uninstalled tenants' rows on its first claim only: a tenant uninstalled
+    during the drain has its rows cancelled as their turn comes."""
+    await queue_monday_reminder(harness)
+    sender = harness.clock_a.sender
+    await harness.uninstall()
+
+    claimed = await sender.claim(10, sweep=False)  # a later claim of a running drain
+    report = SendReport()
+    for message, tenant in claimed:
+        await sender.deliver(message, tenant, report)
+
+    assert len(claimed) == 2 and all(tenant is not None for _, tenant in claimed)
+    assert (report.cancelled, report.sent) == (2, 0)
+    assert harness.messenger.posts == []
+    assert [row.status for row in await harness.outbox()] == ["cancelled", "cancelled"]
