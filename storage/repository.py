@@ -57,7 +57,7 @@ from storage.models import (
     tenant_of,
 )
 from storage.ritual_repository import RitualRepository
-from storage.upserts import upsert_insert
+from storage.upserts import insert_unless_taken
 
 if TYPE_CHECKING:
     from bot.ports import Repository
@@ -648,8 +648,8 @@ class SqlRepository:
 
         A conflict neither raises nor aborts the surrounding transaction.
         """
-        statement = _inserting_unless(
-            self._dialect, model.__tablename__, tuple(conflict), returning
+        statement = insert_unless_taken(
+            self._dialect, model.__tablename__, tuple(conflict), (returning,)
         )
         result = await self._session.execute(statement, values)
         return result.scalar_one_or_none()
@@ -809,20 +809,6 @@ def _inserting(table: str) -> Executable:
     """INSERT into `table` RETURNING the row; the values come as the execution's parameters."""
     columns = Base.metadata.tables[table]
     return insert(columns).returning(*columns.c)
-
-
-@functools.cache
-def _inserting_unless(
-    dialect: str, table: str, conflict: tuple[str, ...], returning: str
-) -> Executable:
-    """INSERT into `table` ON CONFLICT (`conflict`) DO NOTHING RETURNING `returning`; the
-    values come as the execution's parameters."""
-    columns = Base.metadata.tables[table]
-    statement = upsert_insert(dialect, columns).on_conflict_do_nothing(
-        index_elements=list(conflict)
-    )
-    returning_one: Executable = statement.returning(columns.c[returning])
-    return returning_one
 
 
 def _member(row: MemberRow | Row[Any]) -> Member:

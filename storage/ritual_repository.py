@@ -37,7 +37,7 @@ from storage.ritual_models import (
     RitualTenantRow,
     SchedulerLeaseRow,
 )
-from storage.upserts import upsert_insert
+from storage.upserts import insert_unless_taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +211,7 @@ class RitualRepository:
             RitualTenantRow,
             {"tenant_id": tenant_id, "last_number": 0, "created_at": now},
             conflict=("tenant_id",),
-            returning=RitualTenantRow.tenant_id,
+            returning="tenant_id",
         )
         return inserted is not None
 
@@ -416,23 +416,8 @@ class RitualRepository:
         self, tenant_id: int, claim: OccurrenceClaim, now: datetime
     ) -> OccurrenceRecord | None:
         """Store the occurrence unless (ritual, local time) is already claimed: then None."""
-        statement: Any = self._insert_statement(RitualOccurrenceRow).values(
-            tenant_id=tenant_id,
-            ritual_id=claim.ritual_id,
-            kind=claim.kind,
-            scheduled_local=claim.scheduled_local,
-            scheduled_at=claim.scheduled_at,
-            status=claim.status,
-            late=claim.late,
-            manual=claim.manual,
-            reason=claim.reason,
-            claimed_at=now,
-        )
-        statement = statement.on_conflict_do_nothing(
-            index_elements=["ritual_id", "scheduled_local"]
-        ).returning(RitualOccurrenceRow)
-        row = (await self._session.execute(statement)).scalar_one_or_none()
-        return None if row is None else _occurrence(row)
+        stored = await self.claim_occurrences([(tenant_id, claim)], now)
+        return stored.get((claim.ritual_id, claim.scheduled_local))
 
     async def claim_occurrences(
         self, claims: Sequence[tuple[int, OccurrenceClaim]], now: datetime
@@ -459,7 +444,10 @@ class RitualRepository:
             for tenant_id, claim in claims
         ]
         connection = await self._session.connection()
-        result = await connection.execute(_claiming_occurrences(self._dialect), rows)
+        claiming = insert_unless_taken(
+            self._dialect, RitualOccurrenceRow.__tablename__, _OCCURRENCE_KEY, _OCCURRENCE_COLUMNS
+        )
+        result = await connection.execute(claiming, rows)
         records = (_occurrence(row) for row in result)
         return {(record.ritual_id, record.scheduled_local): record for record in records}
 
@@ -796,7 +784,7 @@ class RitualRepository:
             SchedulerLeaseRow,
             {"name": name, "holder": holder, "expires_at": now + ttl, "acquired_at": now},
             conflict=("name",),
-            returning=SchedulerLeaseRow.name,
+            returning="name",
         )
         if inserted is not None:
             return True
@@ -823,20 +811,19 @@ class RitualRepository:
 
     # ------------------------------------------------------------------ helpers
 
-    def _insert_statement(self, model: type[Base]) -> Any:
-        return upsert_insert(self._dialect, model)
-
     async def _insert_ignoring_conflict(
         self,
         model: type[Base],
         values: dict[str, Any],
         *,
         conflict: Sequence[str],
-        returning: Any,
+        returning: str,
     ) -> Any:
-        statement = self._insert_statement(model).values(values)
-        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
-        result = await self._session.execute(statement.returning(returning))
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on conflict."""
+        statement = insert_unless_taken(
+            self._dialect, model.__tablename__, tuple(conflict), (returning,)
+        )
+        result = await self._session.execute(statement, values)
         return result.scalar_one_or_none()
 
 
@@ -889,19 +876,10 @@ _CLAIMED_COLUMNS = tuple(
     )
 )
 """What a sender needs of a row it claims (`ClaimedMessage`)."""
+_OCCURRENCE_KEY = ("ritual_id", "scheduled_local")
+_OCCURRENCE_COLUMNS = tuple(column.name for column in RitualOccurrenceRow.__table__.c)
 _QUEUE_MESSAGE = insert(_OUTBOX)
 """One outbox row; `add_outboxes` runs it for many (`executemany`, no ORM bookkeeping)."""
-
-
-@functools.lru_cache(maxsize=2)
-def _claiming_occurrences(dialect: str) -> Any:
-    """INSERT one occurrence unless (ritual, scheduled local time) is taken, RETURNING it."""
-    table = cast(Table, RitualOccurrenceRow.__table__)
-    return (
-        upsert_insert(dialect, table)
-        .on_conflict_do_nothing(index_elements=["ritual_id", "scheduled_local"])
-        .returning(*table.c)
-    )
 
 
 _UNION_CHUNK = 50
