@@ -54,6 +54,7 @@ from storage.models import (
     TenantRow,
 )
 from storage.ritual_models import RitualOccurrenceRow
+from storage.thread_reads import read_in_one_trip
 from storage.types import ExactDecimal, UtcDateTime
 
 _TENANT = TenantRow.__table__
@@ -191,8 +192,15 @@ async def _run(
 ) -> _Rows:
     """Run the dialect's statement on the session's connection; its rows sorted out."""
     connection = await session.connection()
-    result = await connection.execute(statement_for(connection.dialect.name), parameters)
-    return _Rows.read(parameters["tenant_id"], result.all(), _decoders(connection.dialect))
+    statement = statement_for(connection.dialect.name)
+    tenant_id, decode = parameters["tenant_id"], _decoders(connection.dialect)
+    read = await read_in_one_trip(
+        connection, statement, parameters, lambda rows: _Rows.read(tenant_id, rows, decode)
+    )
+    if read is not None:
+        return read
+    result = await connection.execute(statement, parameters)
+    return _Rows.read(tenant_id, result.all(), decode)
 
 
 @dataclass(slots=True)

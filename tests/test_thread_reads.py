@@ -1,0 +1,184 @@
+"""Prebuilt reads run in one trip on SQLite: the same rows as through SQLAlchemy, parameters
+bound as their column types bind them, and the usual path whenever statements are watched."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from storage.database import Database
+from storage.sqlite_driver import OneTripConnection
+from storage.thread_reads import read_in_one_trip
+from storage.types import ExactDecimal, UtcDateTime
+from tests.support.statements import recorded_statements
+
+METADATA = sa.MetaData()
+READING = sa.Table(
+    "reading",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("value", ExactDecimal(), nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=False),
+)
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+#: A literal comparison (`kind = 'kept'`, a bound value the statement carries), parameters
+#: used twice, a typed time parameter (bound as UTC text on SQLite) and a LIMIT parameter.
+STATEMENT = (
+    sa.select(READING.c.id, READING.c.value, READING.c.taken_at)
+    .where(
+        READING.c.kind == "kept",
+        READING.c.taken_at >= sa.bindparam("since", type_=UtcDateTime()),
+        READING.c.id > sa.bindparam("above", type_=sa.Integer),
+        READING.c.id != sa.bindparam("above", type_=sa.Integer) + 100,
+    )
+    .order_by(READING.c.id)
+    .limit(sa.bindparam("most", type_=sa.Integer))
+)
+PARAMETERS = {"since": START + timedelta(hours=2), "above": 1, "most": 4}
+
+
+async def _fill(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        await connection.run_sync(METADATA.create_all)
+        await connection.execute(
+            READING.insert(),
+            [
+                {
+                    "id": n,
+                    "kind": "kept" if n % 3 else "other",
+                    "value": Decimal(n) / 4,
+                    "taken_at": START + timedelta(hours=n),
+                }
+                for n in range(1, 13)
+            ],
+        )
+
+
+@pytest.fixture
+async def readings(database: Database) -> AsyncIterator[Database]:
+    """The readings table on each database."""
+    await _fill(database)
+    yield database
+    async with database.engine.begin() as connection:
+        await connection.run_sync(METADATA.drop_all)
+
+
+@pytest.fixture
+async def sqlite_readings(tmp_path: Path) -> AsyncIterator[Database]:
+    """The readings table on SQLite only (what only the one-trip path does)."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'readings.db'}")
+    await _fill(database)
+    yield database
+    await database.dispose()
+
+
+def raw_rows(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in rows]
+
+
+async def test_sqlite_reads_in_one_trip_the_rows_sqlalchemy_reads(readings: Database) -> None:
+    async with readings.engine.connect() as connection:
+        through_sqlalchemy = (await connection.execute(STATEMENT, PARAMETERS)).all()
+        direct = await read_in_one_trip(connection, STATEMENT, PARAMETERS, raw_rows)
+    expected_ids = [2, 4, 5, 7]  # kept (not a multiple of 3), from 10:00 (2 on), at most 4
+    assert [row.id for row in through_sqlalchemy] == expected_ids
+    if readings.dialect == "postgresql":
+        assert direct is None  # the caller runs it the usual way
+        return
+    assert direct is not None
+    # The driver's own values (scaled integers, UTC text), in the same rows and order.
+    assert [row[0] for row in direct] == expected_ids
+    assert [ExactDecimal().process_result_value(row[1], _sqlite()) for row in direct] == [
+        row.value for row in through_sqlalchemy
+    ]
+    assert [datetime.fromisoformat(row[2]).replace(tzinfo=UTC) for row in direct] == [
+        row.taken_at for row in through_sqlalchemy
+    ]
+
+
+async def test_the_rows_are_sorted_out_in_the_connection_s_thread(
+    sqlite_readings: Database,
+) -> None:
+    readings = sqlite_readings
+    threads: list[threading.Thread] = []
+
+    def sort_out(rows: Sequence[Any]) -> int:
+        threads.append(threading.current_thread())
+        return len(rows)
+
+    async with readings.engine.begin() as connection:
+        count = await read_in_one_trip(connection, STATEMENT, PARAMETERS, sort_out)
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+    assert count == 4
+    assert isinstance(driver, OneTripConnection)
+    assert threads == [driver._thread]
+    assert threads[0] is not threading.current_thread()
+
+
+async def test_it_reads_inside_the_open_write_transaction(readings: Database) -> None:
+    """A row written earlier in the same transaction is read (BEGIN IMMEDIATE rides along)."""
+    async with readings.engine.begin() as connection:
+        await connection.execute(
+            READING.insert(),
+            {"id": 13, "kind": "kept", "value": Decimal("2.5"), "taken_at": START},
+        )
+        rows = await read_in_one_trip(
+            connection,
+            sa.select(READING.c.id).where(READING.c.id == sa.bindparam("id", type_=sa.Integer)),
+            {"id": 13},
+            raw_rows,
+        )
+        assert rows is None if readings.dialect == "postgresql" else rows == [(13,)]
+        await connection.rollback()
+
+
+async def test_watched_statements_go_through_sqlalchemy(readings: Database) -> None:
+    """With a statement listener (here the tests' recorder), SQLAlchemy runs the statement,
+    so the listener sees it; `read_in_one_trip` then answers None."""
+    async with readings.engine.connect() as connection:
+        with recorded_statements(readings.engine) as statements:
+            direct = await read_in_one_trip(connection, STATEMENT, PARAMETERS, raw_rows)
+    assert direct is None
+    assert statements == []  # it ran nothing itself: the caller runs the statement
+
+
+async def test_echo_also_means_the_usual_path(tmp_path: Path) -> None:
+    database = Database.from_url(f"sqlite:///{tmp_path / 'echo.db'}", echo=True)
+    try:
+        async with database.engine.connect() as connection:
+            assert await read_in_one_trip(connection, sa.select(1), {}, raw_rows) is None
+        async with database.engine.connect() as connection:
+            database.engine.echo = False
+            assert await read_in_one_trip(connection, sa.select(1), {}, raw_rows) == [(1,)]
+    finally:
+        await database.dispose()
+
+
+async def test_a_listener_removed_restores_the_one_trip_path(sqlite_readings: Database) -> None:
+    readings = sqlite_readings
+
+    def listener(*_: object) -> None:
+        return None
+
+    async with readings.engine.connect() as connection:
+        event.listen(readings.engine.sync_engine, "after_cursor_execute", listener)
+        assert await read_in_one_trip(connection, STATEMENT, PARAMETERS, raw_rows) is None
+        event.remove(readings.engine.sync_engine, "after_cursor_execute", listener)
+        assert await read_in_one_trip(connection, STATEMENT, PARAMETERS, len) == 4
+
+
+def _sqlite() -> sa.Dialect:
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
