@@ -239,3 +239,99 @@ async def test_a_slow_identity_provider_never_blocks_other_requests(teams: Teams
     assert (await first)[0] in (200, 202)
     assert (await second)[0] in (200, 202)
     assert teams.identity.jwks_requests == 1  # both waited for one shared fetch
+
+
+class SignatureChecks:
+    """Counts the full token checks (`jwt.decode`: signature, audience, issuer)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import adapters.teams.auth as auth
+
+        self.count = 0
+        decode = auth.jwt.decode
+
+        def counting(*args: object, **kwargs: object) -> object:
+            self.count += 1
+            return decode(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(auth.jwt, "decode", counting)
+
+
+async def test_a_token_seen_again_is_not_checked_again_until_it_expires(
+    teams: TeamsServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = SignatureChecks(monkeypatch)
+    token = teams.token(issued_at=clock.now(), lifetime=timedelta(hours=1))
+    for _ in range(3):
+        status, _ = await teams.post(personal_install(teams.service_url), token=token)
+        assert status in (200, 202)
+    assert checks.count == 1  # Teams sends the same token with every activity for an hour
+    other = teams.token(issued_at=clock.now() + timedelta(seconds=1), lifetime=timedelta(hours=1))
+    status, _ = await teams.post(personal_install(teams.service_url), token=other)
+    assert status in (200, 202)
+    assert checks.count == 2  # another token string: checked in full
+    clock.advance(timedelta(hours=1, minutes=6))  # past exp and the 5-minute skew
+    got, _ = await teams.post(personal_install(teams.service_url), token=token)
+    assert got == 401
+    assert checks.count == 2  # refused from the clock alone
+
+
+async def test_a_remembered_token_is_refused_once_its_key_is_withdrawn(
+    teams: TeamsServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revoking a key (it leaves the provider's set) refuses the tokens it signed, remembered
+    or not, from the moment the keys are fetched again."""
+    checks = SignatureChecks(monkeypatch)
+    old_token = teams.token(issued_at=clock.now(), lifetime=timedelta(hours=2))
+    status, _ = await teams.post(personal_install(teams.service_url), token=old_token)
+    assert status in (200, 202)
+    teams.identity.rotate()  # key-1 withdrawn, key-2 published
+    clock.advance(timedelta(minutes=10))
+    new_token = teams.token(issued_at=clock.now(), lifetime=timedelta(hours=1))
+    status, _ = await teams.post(personal_install(teams.service_url), token=new_token)
+    assert status in (200, 202)  # an unknown key id: the keys were fetched again
+    assert teams.identity.jwks_requests == 2
+    got, _ = await teams.post(personal_install(teams.service_url), token=old_token)
+    assert got == 401
+    assert checks.count == 2  # the old token was refused by its key lookup, not re-decoded
+
+
+async def test_a_key_replaced_under_the_same_id_means_a_full_check(
+    teams: TeamsServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = SignatureChecks(monkeypatch)
+    token = teams.token(issued_at=clock.now(), lifetime=timedelta(hours=2))
+    status, _ = await teams.post(personal_install(teams.service_url), token=token)
+    assert status in (200, 202)
+    impostor = SigningKey("key-1", _rsa_key(7))  # same id, other material
+    teams.identity.keys = [impostor]
+    clock.advance(timedelta(days=2))  # the key set is stale: fetched again at the next request
+    fresh = teams.token(issued_at=clock.now(), lifetime=timedelta(hours=1))
+    status, _ = await teams.post(personal_install(teams.service_url), token=fresh)
+    assert status in (200, 202)
+    assert checks.count == 2
+    got, _ = await teams.post(personal_install(teams.service_url), token=token)
+    assert got == 401  # its signature does not match the new key (and it has expired)
+    assert checks.count == 3
+
+
+async def test_at_most_so_many_tokens_are_remembered(
+    teams: TeamsServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import adapters.teams.auth as auth
+
+    monkeypatch.setattr(auth, "VERIFIED_TOKENS_KEPT", 3)
+    checks = SignatureChecks(monkeypatch)
+    tokens = [
+        teams.token(issued_at=clock.now() + timedelta(seconds=n), lifetime=timedelta(hours=1))
+        for n in range(5)
+    ]
+    for token in tokens:
+        status, _ = await teams.post(personal_install(teams.service_url), token=token)
+        assert status in (200, 202)
+    assert checks.count == 5
+    for token in tokens[2:]:  # the three most recent are remembered
+        await teams.post(personal_install(teams.service_url), token=token)
+    assert checks.count == 5
+    await teams.post(personal_install(teams.service_url), token=tokens[0])  # forgotten
+    assert checks.count == 6
