@@ -1,14 +1,17 @@
 """Creates the SDK's Bot Connector clients with our token, timeout, host allow-list and back-off.
 
-Every client gets a session of its own (the SDK sets the bearer token in the session's default
-headers and closes the session after each turn), but all those sessions borrow their
-connections from one pool owned by the factory: a reply reuses the kept-alive TCP (and TLS)
-connection of the previous one instead of opening a new one.
+One client per service URL serves every turn and proactive post (the SDK closes the client it
+is given after each turn: that close keeps it; `ConnectorFactory.close()` releases them all).
+Building a client per turn read the SDK's package metadata from disk for its User-Agent, a
+tenth of a turn's CPU. The bot token is set on the client's session at each use, so a renewed
+token goes out with the next request. Every client's session borrows its connections from one
+pool owned by the factory: a reply reuses the kept-alive TCP (and TLS) connection.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from typing import Final
 
 import aiohttp
@@ -31,6 +34,9 @@ USER_TOKEN_SERVICE_URL = "https://api.botframework.com"
 POOL_LIMIT: Final = 100
 """Connections open at once, every service URL together (aiohttp's default, made explicit);
 a request beyond it waits for a free connection, within its timeout."""
+MAX_SERVICE_URLS: Final = 64
+"""Service URLs with a client kept (Teams uses a few regional ones); beyond, the least recently
+used client is retired, and released at shutdown (a turn may still be using it)."""
 
 
 class ConnectorPoolClosed(RuntimeError):
@@ -60,6 +66,24 @@ class SharedUserTokenClient(UserTokenClient):
         await super().close()
 
 
+class SharedConnectorClient(TeamsConnectorClient):
+    """A service URL's connector client, kept for every turn: `close()` (the SDK's, after each
+    turn, or the messenger's) keeps it; `release()` closes its session."""
+
+    def use_token(self, token: str) -> None:
+        """Send `token` with the next requests (the SDK's rule: none when it is empty)."""
+        if len(token) > 1:
+            self.client.headers["Authorization"] = f"Bearer {token}"
+        else:
+            self.client.headers.pop("Authorization", None)
+
+    async def close(self) -> None:
+        return None
+
+    async def release(self) -> None:
+        await super().close()
+
+
 class ConnectorFactory(ChannelServiceClientFactoryBase):
     """Used by the SDK for replies and by the messenger for proactive posts.
 
@@ -81,6 +105,8 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._middlewares = (allow_list_middleware(policy), retry_middleware(backoff))
         self._pool: aiohttp.TCPConnector | None = None
+        self._clients: OrderedDict[str, SharedConnectorClient] = OrderedDict()
+        self._retired: list[SharedConnectorClient] = []
         self._user_tokens: SharedUserTokenClient | None = None
         self._closed = False
 
@@ -96,17 +122,25 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
             raise
         except Exception as error:  # MSAL reports failures as ValueError and friends
             raise TokenUnavailable(type(error).__name__) from error
-        # This call's own session (base URL, token, middlewares) over the shared pool: the SDK
-        # closing it after the turn leaves the pool and its kept-alive connections open.
+        base_url = _base_url(service_url)
+        client = self._clients.get(base_url)
+        if client is not None and not client.client.closed:
+            self._clients.move_to_end(base_url)
+            client.use_token(token)
+            return client
+        # The service URL's session (base URL, token, middlewares) over the shared pool.
         session = aiohttp.ClientSession(
-            base_url=_base_url(service_url),
+            base_url=base_url,
             connector=self._shared_pool(),
             connector_owner=False,
             timeout=self._timeout,
             json_serialize=compact_json,
             middlewares=self._middlewares,
         )
-        return TeamsConnectorClient(_base_url(service_url), token, session=session)
+        client = self._clients[base_url] = SharedConnectorClient(base_url, token, session=session)
+        while len(self._clients) > MAX_SERVICE_URLS:
+            self._retired.append(self._clients.popitem(last=False)[1])
+        return client
 
     def _shared_pool(self) -> aiohttp.TCPConnector:
         if self._closed:
@@ -120,12 +154,17 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         return self._closed
 
     async def close(self) -> None:
-        """Close the shared pool and its connections (and the user-token client); later
-        `connector_for` calls raise."""
+        """Close the shared pool and its connections (and the connector and user-token
+        clients); later `connector_for` calls raise."""
         self._closed = True
         pool, self._pool = self._pool, None
         user_tokens, self._user_tokens = self._user_tokens, None
+        clients = [*self._clients.values(), *self._retired]
+        self._clients.clear()
+        self._retired.clear()
         try:
+            for client in clients:
+                await client.release()
             if user_tokens is not None:
                 await user_tokens.release()
         finally:

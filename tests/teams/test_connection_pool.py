@@ -13,7 +13,12 @@ from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
-from adapters.teams.connector import ConnectorFactory, ConnectorPoolClosed, SharedUserTokenClient
+from adapters.teams.connector import (
+    ConnectorFactory,
+    ConnectorPoolClosed,
+    SharedConnectorClient,
+    SharedUserTokenClient,
+)
 from adapters.teams.retry import Backoff, ServiceUrlRefused
 from adapters.teams.service_urls import ServiceUrlPolicy
 from storage.database import Database
@@ -114,29 +119,73 @@ async def test_each_service_url_is_answered_on_its_own_host(
     assert set(connector.client_ports).isdisjoint(second_connector.client_ports)
 
 
-async def test_the_sdk_closes_each_calls_session_but_not_the_pool(
+async def test_every_turn_shares_the_service_url_s_client_which_the_sdk_s_close_keeps(
     teams: TeamsServer, connector: ConnectionRecordingConnector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the design relies on in the Agents SDK: it closes the client it asked for after the
-    turn (our per-call session), and the connector client reads its base URL off the session."""
+    turn, and the connector client reads its base URL off the session. The client is built
+    once (building one reads the SDK's package metadata for its User-Agent), and its close
+    after each turn keeps it."""
+    from microsoft_agents.hosting.core.connector.client import connector_client
+
     factory = teams.adapter.connectors
     created: list[TeamsConnectorClient] = []
+    closes: list[TeamsConnectorClient] = []
+    metadata_reads: list[str] = []
     connector_for = factory.connector_for
+    close = SharedConnectorClient.close
+    product_info = connector_client.get_product_info
 
     async def recording(service_url: str) -> TeamsConnectorClient:
         client = await connector_for(service_url)
         created.append(client)
         return client
 
+    async def recording_close(client: SharedConnectorClient) -> None:
+        closes.append(client)
+        await close(client)
+
+    def reading() -> str:
+        metadata_reads.append("read")
+        return product_info()
+
     monkeypatch.setattr(factory, "connector_for", recording)
+    monkeypatch.setattr(SharedConnectorClient, "close", recording_close)
+    monkeypatch.setattr(connector_client, "get_product_info", reading)
     await turn(teams, teams.service_url)
     await turn(teams, teams.service_url)
-    assert len(created) == 2
-    assert all(client.client.closed for client in created)
-    assert all(client.base_uri == teams.service_url for client in created)
+    assert len(created) == 2 and created[0] is created[1]
+    assert closes == created  # the SDK closed it after each turn...
+    assert not created[0].client.closed  # ...and it stays open for the next one
+    assert created[0].base_uri == teams.service_url
+    assert metadata_reads == ["read"]  # built once, for the first turn
     assert not factory.closed
     transport = connector.transports[-1]
     assert not transport.is_closing()  # the pooled connection outlives both turns
+    await factory.close()
+    assert created[0].client.closed  # released at shutdown
+
+
+async def test_a_client_per_service_url_the_least_recent_retired_beyond_the_limit(
+    factory: tuple[ConnectorFactory, list[float]],
+    connector: ConnectionRecordingConnector,
+    second_connector: ConnectionRecordingConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import adapters.teams.connector as module
+
+    monkeypatch.setattr(module, "MAX_SERVICE_URLS", 1)
+    connectors, _ = factory
+    first = await connectors.connector_for(connector.service_url)
+    assert await connectors.connector_for(connector.service_url) is first
+    second = await connectors.connector_for(second_connector.service_url)
+    assert second is not first
+    assert not first.client.closed  # retired, not closed: a turn may still be using it
+    await first.conversations.send_to_conversation("19:a", hello())
+    again = await connectors.connector_for(connector.service_url)
+    assert again is not first  # a new client for the retired service URL
+    await connectors.close()
+    assert first.client.closed and second.client.closed and again.client.closed
 
 
 async def test_shutdown_closes_the_pool_and_its_connections(
