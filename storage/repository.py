@@ -23,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 
@@ -84,6 +84,7 @@ class SqlRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._dialect = session.get_bind().dialect.name
+        self._connection: AsyncConnection | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -609,13 +610,20 @@ class SqlRepository:
 
     # ------------------------------------------------------------------ helpers
 
+    async def _core(self) -> AsyncConnection:
+        """The transaction's connection, for Core statements: they skip the ORM session's
+        execution path (the repository never adds objects to the session: nothing to flush)."""
+        if self._connection is None:
+            self._connection = await self._session.connection()
+        return self._connection
+
     async def _first(self, statement: Executable, parameters: dict[str, Any]) -> Row[Any] | None:
         """The first row of a Core statement (plain columns, no ORM entity), or None."""
-        return (await self._session.execute(statement, parameters)).first()
+        return (await (await self._core()).execute(statement, parameters)).first()
 
     async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
         """Every row of a Core statement (plain columns, no ORM entity)."""
-        return (await self._session.execute(statement, parameters)).all()
+        return (await (await self._core()).execute(statement, parameters)).all()
 
     async def _insert(self, model: type[Base], values: dict[str, Any]) -> Row[Any]:
         """INSERT ... RETURNING the row, read back through the column types (UTC, decimals)."""
@@ -651,7 +659,7 @@ class SqlRepository:
         statement = insert_unless_taken(
             self._dialect, model.__tablename__, tuple(conflict), (returning,)
         )
-        result = await self._session.execute(statement, values)
+        result = await (await self._core()).execute(statement, values)
         return result.scalar_one_or_none()
 
     async def _next_counter(self, tenant_id: int, counter: Any) -> int:
