@@ -124,3 +124,40 @@ async def test_a_chat_blocked_by_this_process_is_unblocked_by_the_next_message(
     async with engine.connect() as connection:
         flags = (await connection.execute(select(TeamsConversationRow.blocked))).scalars().all()
     assert flags == [False]
+
+
+def test_the_stored_reference_is_the_channel_s_and_leaves_the_turn_s_untouched() -> None:
+    """What is stored: the channel (not the thread), no activity or request id; the turn's own
+    reference, which the SDK goes on using, keeps them."""
+    from microsoft_agents.activity import Activity, ConversationReference
+
+    from adapters.teams.references import _storable
+
+    activity = Activity.model_validate(
+        {
+            "type": "message",
+            "id": "1700000000001",
+            "serviceUrl": "https://smba.trafficmanager.net/emea/",
+            "channelId": "msteams",
+            "from": {"id": "29:marie", "name": "Marie", "aadObjectId": "aad-marie"},
+            "recipient": {"id": "28:bot", "name": "Boussole"},
+            "conversation": {"id": "19:channel@thread.tacv2;messageid=1700000000000"},
+            "locale": "fr-FR",
+        }
+    )
+    reference = activity.get_conversation_reference()
+    reference.request_id = "request-1"
+    before = reference.model_dump_json()
+    stored = _storable(reference)
+    assert isinstance(stored, ConversationReference)
+    assert stored.conversation.id == "19:channel@thread.tacv2"
+    assert stored.activity_id is None and stored.request_id is None
+    assert (stored.user, stored.agent, stored.service_url, stored.locale) == (
+        reference.user,
+        reference.agent,
+        reference.service_url,
+        reference.locale,
+    )
+    assert reference.model_dump_json() == before  # the turn's reference is unchanged
+    assert reference.conversation.id.endswith(";messageid=1700000000000")
+    assert reference.activity_id == "1700000000001"
