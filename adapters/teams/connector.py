@@ -2,8 +2,8 @@
 
 One client per service URL serves every turn and proactive post (the SDK closes the client it
 is given after each turn: that close keeps it; `ConnectorFactory.close()` releases them all).
-Building a client per turn read the SDK's package metadata from disk for its User-Agent, a
-tenth of a turn's CPU. The bot token is set on the client's session at each use, so a renewed
+Building a client per turn read the SDK's package metadata from disk for its User-Agent, 8 %
+of a turn's CPU. The bot token is set on the client's session at each use, so a renewed
 token goes out with the next request. Every client's session borrows its connections from one
 pool owned by the factory: a reply reuses the kept-alive TCP (and TLS) connection.
 """
