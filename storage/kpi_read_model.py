@@ -29,7 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import NullType, TypeEngine
 
 from bot.i18n import CATALOGUE, translate
@@ -131,7 +131,7 @@ def _unchanged(value: Any) -> Any:
 
 
 async def read_kpi_snapshot(
-    session: AsyncSession, tenant_id: int, *, recent: int, since: datetime, highlights: int
+    connection: AsyncConnection, tenant_id: int, *, recent: int, since: datetime, highlights: int
 ) -> KpiSnapshot:
     """The figures of `bot.summaries.kpi_summary` for one tenant, in one statement.
 
@@ -141,13 +141,13 @@ async def read_kpi_snapshot(
     (quick_win_id, measured_at) index per quick win); the newest `highlights` retex since
     `since` with their authors' names; the ritual occurrences missed since `since`.
 
-    A plain Core statement on the session's connection: no ORM entity is loaded (the
+    A plain Core statement on the transaction's connection: no ORM entity is loaded (the
     repository writes with statements, so there is never anything to flush first).
     Measurements are matched on `quick_win_id` alone, which keeps the lookups on the index:
     the composite foreign key (tenant_id, quick_win_id) makes them the quick win's tenant's.
     """
     rows = await _run(
-        session,
+        connection,
         _statement,
         {
             "tenant_id": tenant_id,
@@ -172,13 +172,13 @@ async def read_kpi_snapshot(
 
 
 async def read_home_snapshot(
-    session: AsyncSession, tenant_id: int, member_id: int, *, recent: int
+    connection: AsyncConnection, tenant_id: int, member_id: int, *, recent: int
 ) -> HomeSnapshot:
     """The figures of `bot.home.home_message` for one person, in one statement: the current
     cap, whether they acknowledged it, and their own active quick wins, each with its number
     of measurements and its latest `recent` ones (read as for the KPI summary)."""
     rows = await _run(
-        session,
+        connection,
         _home_statement,
         {"tenant_id": tenant_id, "member_id": member_id, "recent": max(recent, 0)},
     )
@@ -188,10 +188,9 @@ async def read_home_snapshot(
 
 
 async def _run(
-    session: AsyncSession, statement_for: Callable[[str], Any], parameters: dict[str, Any]
+    connection: AsyncConnection, statement_for: Callable[[str], Any], parameters: dict[str, Any]
 ) -> _Rows:
-    """Run the dialect's statement on the session's connection; its rows sorted out."""
-    connection = await session.connection()
+    """Run the dialect's statement on the transaction's connection; its rows sorted out."""
     statement = statement_for(connection.dialect.name)
     tenant_id, decode = parameters["tenant_id"], _decoders(connection.dialect)
     read = await read_in_one_trip(

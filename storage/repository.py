@@ -601,12 +601,12 @@ class SqlRepository:
     ) -> KpiSnapshot:
         """The KPI summary's figures in one statement (`storage.kpi_read_model`)."""
         return await read_kpi_snapshot(
-            self._session, tenant_id, recent=recent, since=since, highlights=highlights
+            await self._core(), tenant_id, recent=recent, since=since, highlights=highlights
         )
 
     async def home_snapshot(self, tenant_id: int, member_id: int, *, recent: int) -> HomeSnapshot:
         """A person's home figures in one statement (`storage.kpi_read_model`)."""
-        return await read_home_snapshot(self._session, tenant_id, member_id, recent=recent)
+        return await read_home_snapshot(await self._core(), tenant_id, member_id, recent=recent)
 
     # ------------------------------------------------------------------ helpers
 
