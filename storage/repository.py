@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    SelectBase,
     and_,
     bindparam,
     exists,
@@ -57,7 +58,12 @@ from storage.models import (
     tenant_of,
 )
 from storage.ritual_repository import RitualRepository
+from storage.thread_reads import rows_in_one_trip
 from storage.upserts import insert_unless_taken
+
+CoreRow = Any
+"""A Core statement's row: SQLAlchemy's `Row`, or on SQLite the named tuple of
+`storage.thread_reads.rows_in_one_trip`; read by column name (`row.id`) or position."""
 
 if TYPE_CHECKING:
     from bot.ports import Repository
@@ -617,15 +623,26 @@ class SqlRepository:
             self._connection = await self._session.connection()
         return self._connection
 
-    async def _first(self, statement: Executable, parameters: dict[str, Any]) -> Row[Any] | None:
+    async def _rows(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
+        """The rows of a Core statement (plain columns, no ORM entity): on SQLite in one
+        hand-off to its thread (`storage.thread_reads`), else through SQLAlchemy."""
+        connection = await self._core()
+        if isinstance(statement, SelectBase):  # (writes: SQLAlchemy fills defaults, picks columns)
+            rows = await rows_in_one_trip(connection, statement, parameters)
+            if rows is not None:
+                return rows
+        return (await connection.execute(statement, parameters)).all()
+
+    async def _first(self, statement: Executable, parameters: dict[str, Any]) -> CoreRow | None:
         """The first row of a Core statement (plain columns, no ORM entity), or None."""
-        return (await (await self._core()).execute(statement, parameters)).first()
+        rows = await self._rows(statement, parameters)
+        return rows[0] if rows else None
 
-    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
+    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
         """Every row of a Core statement (plain columns, no ORM entity)."""
-        return (await (await self._core()).execute(statement, parameters)).all()
+        return await self._rows(statement, parameters)
 
-    async def _insert(self, model: type[Base], values: dict[str, Any]) -> Row[Any]:
+    async def _insert(self, model: type[Base], values: dict[str, Any]) -> CoreRow:
         """INSERT ... RETURNING the row, read back through the column types (UTC, decimals)."""
         row = await self._first(_inserting(model.__tablename__), values)
         if row is None:  # pragma: no cover - an INSERT returns its row or raises
@@ -689,10 +706,10 @@ class SqlRepository:
         if await self.get_tenant(tenant_id) is None:
             raise RecordNotFound(f"tenant {tenant_id}")
 
-    async def _member_row(self, tenant_id: int, member_id: int) -> Row[Any] | None:
+    async def _member_row(self, tenant_id: int, member_id: int) -> CoreRow | None:
         return await self._first(_MEMBER_BY_ID, {"tenant_id": tenant_id, "id": member_id})
 
-    async def _require_member(self, tenant_id: int, member_id: int) -> Row[Any]:
+    async def _require_member(self, tenant_id: int, member_id: int) -> CoreRow:
         row = await self._member_row(tenant_id, member_id)
         if row is None:
             raise RecordNotFound(f"member {member_id}")
@@ -705,7 +722,7 @@ class SqlRepository:
             )
         )
 
-    async def _quick_win_row(self, tenant_id: int, quick_win_id: int) -> Row[Any] | None:
+    async def _quick_win_row(self, tenant_id: int, quick_win_id: int) -> CoreRow | None:
         return await self._first(_QUICK_WIN_BY_ID, {"tenant_id": tenant_id, "id": quick_win_id})
 
     @staticmethod

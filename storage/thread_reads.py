@@ -1,24 +1,30 @@
-"""Prebuilt read statements run on SQLite in one trip, their rows sorted out in its thread."""
+"""Prebuilt SELECTs run on SQLite in one trip to its thread, their rows decoded there."""
 
 from __future__ import annotations
 
 import functools
+import keyword
 import sqlite3
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import SelectBase
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from storage.sqlite_driver import OneTripConnection
 
+RowReader = Callable[[Sequence[Any]], tuple[Any, ...]]
+
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    """A statement's SQLite text, and how named parameters become its positional values."""
+    """A SELECT's SQLite text, how named parameters become its positional values, and how
+    its rows are read."""
 
     sql: str
     names: tuple[str, ...]
@@ -27,6 +33,9 @@ class _Compiled:
     """Values the statement carries itself (literal comparisons such as `state = 'active'`)."""
     processors: Mapping[str, Callable[[Any], Any]]
     """Each parameter's bind processing (its column type's: UTC text, scaled decimals)."""
+    row: RowReader | None
+    """A driver row as a named tuple of the statement's columns, values decoded by their
+    column types; None when the column names cannot all be tuple fields."""
 
     def values(self, parameters: Mapping[str, Any]) -> list[Any]:
         given = {**self.fixed, **parameters}
@@ -38,41 +47,76 @@ class _Compiled:
         return values
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+@functools.lru_cache(maxsize=128)
+def _compiled(statement: SelectBase, dialect: Dialect) -> _Compiled | None:
+    """The statement compiled once (statements are built once, at import or per dialect);
+    None for what only SQLAlchemy's execution handles (IN lists expanded per call)."""
     compiled = statement.compile(dialect=dialect)
     # (SQLite's paramstyle is qmark: its statements always have positional parameters)
     if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:  # pragma: no cover
-        raise TypeError("a SQL statement with positional parameters was expected")
+        return None
     processors: dict[str, Callable[[Any], Any]] = {}
     fixed: dict[str, Any] = {}
     for bind, name in compiled.bind_names.items():
-        if bind.expanding:  # pragma: no cover - IN lists are rendered at execution time
-            raise TypeError(f"expanding parameter {name!r} is not supported")
+        if bind.expanding:
+            return None
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors[name] = process
         if not bind.required and bind.callable is None:
             fixed[name] = bind.value
-    return _Compiled(compiled.string, tuple(compiled.positiontup), fixed, processors)
+    return _Compiled(
+        compiled.string,
+        tuple(compiled.positiontup),
+        fixed,
+        processors,
+        _row_reader(statement, dialect),
+    )
+
+
+def _row_reader(statement: SelectBase, dialect: Dialect) -> RowReader | None:
+    """A driver row → a named tuple of the statement's columns (`row.name`, `row[0]`), each
+    value through its column type's result processor, as SQLAlchemy's own rows are."""
+    columns = statement.selected_columns
+    keys = list(columns.keys())
+    usable = all(k.isidentifier() and not keyword.iskeyword(k) and k[:1] != "_" for k in keys)
+    if not keys or not usable:  # (SQLAlchemy has already made repeated names unique)
+        return None
+    row_type: Any = namedtuple("Row", keys)  # type: ignore[misc]  # (fields known at run time)
+    make: RowReader = row_type._make
+    decoders = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    ]
+    if not any(decoders):
+        return make
+    pairs = [(index, decode) for index, decode in enumerate(decoders) if decode is not None]
+
+    def read(raw: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(raw)
+        for index, decode in pairs:
+            values[index] = decode(values[index])
+        return make(values)
+
+    return read
 
 
 async def read_in_one_trip[T](
     connection: AsyncConnection,
-    statement: ClauseElement,
+    statement: SelectBase,
     parameters: Mapping[str, Any],
     sort_out: Callable[[Sequence[Any]], T],
 ) -> T | None:
-    """`sort_out(rows)` of a prebuilt Core statement, run in the transaction of `connection`.
+    """`sort_out(rows)` of a prebuilt SELECT, run in the transaction of `connection`.
 
     On SQLite (our one-trip driver) the statement, compiled once, runs with `sort_out` in the
     connection's thread: one hand-off for the whole read and no SQLAlchemy execution path, so
-    the event loop spends nothing on the rows. Returns None on any other database, where the
-    caller runs the statement the usual way. The rows are the driver's tuples: `sort_out`
-    decodes values itself (`sqlalchemy` result processors of the column types).
+    the event loop spends nothing on the rows. The rows are the driver's tuples: `sort_out`
+    decodes values itself (`sqlalchemy` result processors of the column types). A driver
+    error is raised as SQLAlchemy raises it (`OperationalError`, ...).
 
-    With `echo` on or a statement listener attached (a test's recorder, tracing), it also
-    returns None: every statement then goes through SQLAlchemy, where they see it."""
+    Returns None where the caller runs the statement the usual way: another database, or
+    statements watched (`echo` on, or a statement listener such as a test's recorder or
+    tracing: they then see every statement), or a statement only SQLAlchemy can run."""
     if _watched(connection):
         return None
     raw = await connection.get_raw_connection()
@@ -80,16 +124,43 @@ async def read_in_one_trip[T](
     if not isinstance(driver, OneTripConnection):
         return None
     compiled = _compiled(statement, connection.dialect)
+    if compiled is None:
+        return None
     values = compiled.values(parameters)
 
     def run(database: sqlite3.Connection) -> T:
-        cursor = database.execute(compiled.sql, values)
+        try:
+            cursor = database.execute(compiled.sql, values)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
         try:
             return sort_out(cursor.fetchall())
         finally:
             cursor.close()
 
     return await driver.in_thread(run)
+
+
+async def rows_in_one_trip(
+    connection: AsyncConnection, statement: SelectBase, parameters: Mapping[str, Any]
+) -> list[tuple[Any, ...]] | None:
+    """The rows of a prebuilt SELECT as `read_in_one_trip` runs it, each a named tuple of
+    the statement's columns (`row.id`, `row[0]`) with values decoded by their column types,
+    as SQLAlchemy's rows have them; None as `read_in_one_trip` (and for column names that
+    cannot be tuple fields)."""
+    if _watched(connection):
+        return None
+    compiled = _compiled(statement, connection.dialect) if _is_sqlite(connection) else None
+    read_row = compiled.row if compiled is not None else None
+    if read_row is None:
+        return None
+    return await read_in_one_trip(
+        connection, statement, parameters, lambda rows: [read_row(row) for row in rows]
+    )
+
+
+def _is_sqlite(connection: AsyncConnection) -> bool:
+    return connection.dialect.name == "sqlite"
 
 
 def _watched(connection: AsyncConnection) -> bool:

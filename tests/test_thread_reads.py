@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from storage.database import Database
 from storage.sqlite_driver import OneTripConnection
-from storage.thread_reads import read_in_one_trip
+from storage.thread_reads import read_in_one_trip, rows_in_one_trip
 from storage.types import ExactDecimal, UtcDateTime
 from tests.support.statements import recorded_statements
 
@@ -182,3 +183,153 @@ def _sqlite() -> sa.Dialect:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.dialect()
+
+
+# --- rows_in_one_trip: SQLAlchemy-like rows -------------------------------------------------
+
+TYPED = sa.Table(
+    "typed",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime(), nullable=True),
+    sa.Column("amount", ExactDecimal(), nullable=True),
+    sa.Column("done", sa.Boolean, nullable=True),
+    sa.Column("due", sa.Date, nullable=True),
+)
+TYPED_ROWS = [
+    {
+        "id": 1,
+        "at": START,
+        "amount": Decimal("38.5"),
+        "done": True,
+        "due": date(2027, 3, 31),
+    },
+    {"id": 2, "at": None, "amount": None, "done": None, "due": None},
+]
+TYPED_AND_READINGS = (
+    sa.select(
+        TYPED,
+        READING.c.kind.label("reading_kind"),
+        READING.c.taken_at.label("reading_at"),
+    )
+    .select_from(TYPED.outerjoin(READING, READING.c.id == TYPED.c.id))
+    .where(TYPED.c.id >= sa.bindparam("first", type_=sa.Integer))
+    .order_by(TYPED.c.id)
+)
+
+
+async def _fill_typed(database: Database) -> None:
+    async with database.engine.begin() as connection:  # (the table is in METADATA)
+        await connection.execute(TYPED.insert(), TYPED_ROWS)
+
+
+async def test_rows_are_sqlalchemy_s_rows_as_named_tuples(sqlite_readings: Database) -> None:
+    await _fill_typed(sqlite_readings)
+    async with sqlite_readings.engine.connect() as connection:
+        expected = (await connection.execute(TYPED_AND_READINGS, {"first": 1})).all()
+        rows = await rows_in_one_trip(connection, TYPED_AND_READINGS, {"first": 1})
+    assert rows is not None and len(rows) == 2
+    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    first, second = rows
+    assert first.at == START and first.at.tzinfo is not None  # aware UTC, as the column type
+    assert (first.amount, first.done, first.due) == (Decimal("38.5"), True, date(2027, 3, 31))
+    assert type(first.amount) is Decimal and type(first.done) is bool
+    assert (first.reading_kind, first.reading_at) == ("kept", START + timedelta(hours=1))
+    assert (second.at, second.amount, second.done, second.due) == (None, None, None, None)
+    assert second.reading_kind == "kept" and second[0] == 2
+
+
+async def test_rows_on_postgresql_are_left_to_sqlalchemy(readings: Database) -> None:
+    async with readings.engine.connect() as connection:
+        rows = await rows_in_one_trip(connection, STATEMENT, PARAMETERS)
+    assert (rows is None) == (readings.dialect == "postgresql")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.select(READING.c.id).where(READING.c.id.in_(sa.bindparam("ids", expanding=True))),
+        sa.select(READING.c.id.label("_private")),
+        sa.select(READING.c.id.label("class")),
+    ],
+    ids=["in-list", "underscore", "keyword"],
+)
+async def test_what_named_tuples_cannot_carry_goes_through_sqlalchemy(
+    sqlite_readings: Database, statement: sa.Select[Any]
+) -> None:
+    async with sqlite_readings.engine.connect() as connection:
+        assert await rows_in_one_trip(connection, statement, {"ids": [1, 2]}) is None
+        # ... and SQLAlchemy runs it as usual
+        assert (await connection.execute(statement, {"ids": [1, 2]})).all()
+
+
+async def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(
+    sqlite_readings: Database,
+) -> None:
+    missing = sa.Table("missing", sa.MetaData(), sa.Column("id", sa.Integer))
+    async with sqlite_readings.engine.connect() as connection:
+        with pytest.raises(OperationalError, match="no such table"):
+            await rows_in_one_trip(connection, sa.select(missing.c.id), {})
+        assert await rows_in_one_trip(connection, sa.select(READING.c.id).limit(1), {}) == [(1,)]
+
+
+async def test_repository_reads_give_the_same_records_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every SELECT a command runs (tenant and member, quick win, measurements, members),
+    read in one trip and through SQLAlchemy: the same domain records."""
+    import storage.repository as repository
+    from bot.engine import Engine
+    from bot.requests import Actor, Command, TenantRef
+    from tests.support.clock import FakeClock
+
+    database = Database.from_url(f"sqlite:///{tmp_path / 'repo.db'}")
+    await database.upgrade()
+    clock = FakeClock(START)
+    engine = Engine(database.store, clock)
+    tenant, actor = TenantRef("slack", "T1", "PME"), Actor("U1", "Marie")
+    for number, text in enumerate(
+        [
+            'qw ajouter "Relances" kpi="Délai" unité=jours base=52 cible=10 échéance=2027-03-31',
+            "qw saisir 1 38,5 première mesure",
+            "qw saisir 1 30",
+        ]
+    ):
+        await engine.handle(
+            Command(tenant, actor, text, START, channel="C1", request_key=f"k{number}")
+        )
+
+    async def records() -> tuple[object, ...]:
+        async with database.store.transaction() as repo:
+            found, member = await repo.find_tenant_and_member("slack", "T1", "U1")
+            assert found is not None and member is not None
+            quick_win = await repo.get_quick_win(found.id, 1)
+            assert quick_win is not None
+            return (
+                found,
+                member,
+                await repo.get_tenant(found.id),
+                await repo.get_member(found.id, "U1"),
+                quick_win,
+                await repo.measurements(found.id, quick_win.id, 5),
+                await repo.list_members(found.id),
+            )
+
+    calls: list[bool] = []
+    fast = repository.rows_in_one_trip
+
+    async def recording(*args: Any) -> Any:
+        rows = await fast(*args)
+        calls.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(repository, "rows_in_one_trip", recording)
+    one_trip = await records()
+    assert calls and all(calls)  # every one of those reads took the one-trip path
+
+    async def declining(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(repository, "rows_in_one_trip", declining)
+    assert await records() == one_trip
+    await database.dispose()
