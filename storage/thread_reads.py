@@ -117,6 +117,32 @@ async def read_in_one_trip[T](
     Returns None where the caller runs the statement the usual way: another database, or
     statements watched (`echo` on, or a statement listener such as a test's recorder or
     tracing: they then see every statement), or a statement only SQLAlchemy can run."""
+    prepared = await _prepared(connection, statement)
+    if prepared is None:
+        return None
+    driver, compiled = prepared
+    return await _run(driver, compiled, parameters, sort_out)
+
+
+async def rows_in_one_trip(
+    connection: AsyncConnection, statement: SelectBase, parameters: Mapping[str, Any]
+) -> list[tuple[Any, ...]] | None:
+    """The rows of a prebuilt SELECT as `read_in_one_trip` runs it, each a named tuple of
+    the statement's columns (`row.id`, `row[0]`) with values decoded by their column types,
+    as SQLAlchemy's rows have them; None as `read_in_one_trip` (and for column names that
+    cannot be tuple fields)."""
+    prepared = await _prepared(connection, statement)
+    read_row = prepared[1].row if prepared is not None else None
+    if prepared is None or read_row is None:
+        return None
+    driver, compiled = prepared
+    return await _run(driver, compiled, parameters, lambda rows: [read_row(row) for row in rows])
+
+
+async def _prepared(
+    connection: AsyncConnection, statement: SelectBase
+) -> tuple[OneTripConnection, _Compiled] | None:
+    """Our SQLite connection and the compiled statement, or None for SQLAlchemy's path."""
     if _watched(connection):
         return None
     raw = await connection.get_raw_connection()
@@ -124,8 +150,15 @@ async def read_in_one_trip[T](
     if not isinstance(driver, OneTripConnection):
         return None
     compiled = _compiled(statement, connection.dialect)
-    if compiled is None:
-        return None
+    return None if compiled is None else (driver, compiled)
+
+
+async def _run[T](
+    driver: OneTripConnection,
+    compiled: _Compiled,
+    parameters: Mapping[str, Any],
+    sort_out: Callable[[Sequence[Any]], T],
+) -> T:
     values = compiled.values(parameters)
 
     def run(database: sqlite3.Connection) -> T:
@@ -139,28 +172,6 @@ async def read_in_one_trip[T](
             cursor.close()
 
     return await driver.in_thread(run)
-
-
-async def rows_in_one_trip(
-    connection: AsyncConnection, statement: SelectBase, parameters: Mapping[str, Any]
-) -> list[tuple[Any, ...]] | None:
-    """The rows of a prebuilt SELECT as `read_in_one_trip` runs it, each a named tuple of
-    the statement's columns (`row.id`, `row[0]`) with values decoded by their column types,
-    as SQLAlchemy's rows have them; None as `read_in_one_trip` (and for column names that
-    cannot be tuple fields)."""
-    if _watched(connection):
-        return None
-    compiled = _compiled(statement, connection.dialect) if _is_sqlite(connection) else None
-    read_row = compiled.row if compiled is not None else None
-    if read_row is None:
-        return None
-    return await read_in_one_trip(
-        connection, statement, parameters, lambda rows: [read_row(row) for row in rows]
-    )
-
-
-def _is_sqlite(connection: AsyncConnection) -> bool:
-    return connection.dialect.name == "sqlite"
 
 
 def _watched(connection: AsyncConnection) -> bool:
