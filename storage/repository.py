@@ -624,8 +624,10 @@ class SqlRepository:
         return self._connection
 
     async def _rows(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
-        """The rows of a Core statement (plain columns, no ORM entity): on SQLite in one
-        hand-off to its thread (`storage.thread_reads`), else through SQLAlchemy."""
+        """The rows of a Core statement (plain columns, no ORM entity): a SELECT on SQLite in
+        one hand-off to its thread (`storage.thread_reads`, which compiles each statement
+        object once: pass statements built once, as the module's constants are), anything
+        else through SQLAlchemy."""
         connection = await self._core()
         if isinstance(statement, SelectBase):  # (writes: SQLAlchemy fills defaults, picks columns)
             rows = await rows_in_one_trip(connection, statement, parameters)
