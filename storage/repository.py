@@ -59,7 +59,7 @@ from storage.models import (
 )
 from storage.ritual_repository import RitualRepository
 from storage.thread_reads import rows_in_one_trip
-from storage.upserts import insert_unless_taken
+from storage.upserts import insert_ignoring_conflict
 
 CoreRow = Any
 """A Core statement's row: SQLAlchemy's `Row`, or on SQLite the named tuple of
@@ -671,15 +671,10 @@ class SqlRepository:
         conflict: Sequence[str],
         returning: str,
     ) -> Any:
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on conflict.
-
-        A conflict neither raises nor aborts the surrounding transaction.
-        """
-        statement = insert_unless_taken(
-            self._dialect, model.__tablename__, tuple(conflict), (returning,)
+        """`storage.upserts.insert_ignoring_conflict` on the transaction's connection."""
+        return await insert_ignoring_conflict(
+            await self._core(), self._dialect, model, values, conflict=conflict, returning=returning
         )
-        result = await (await self._core()).execute(statement, values)
-        return result.scalar_one_or_none()
 
     async def _next_counter(self, tenant_id: int, counter: Any) -> int:
         """Increment a tenant counter and return its new value (UPDATE ... RETURNING).

@@ -37,7 +37,7 @@ from storage.ritual_models import (
     RitualTenantRow,
     SchedulerLeaseRow,
 )
-from storage.upserts import insert_unless_taken
+from storage.upserts import insert_ignoring_conflict, insert_unless_taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -819,12 +819,10 @@ class RitualRepository:
         conflict: Sequence[str],
         returning: str,
     ) -> Any:
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on conflict."""
-        statement = insert_unless_taken(
-            self._dialect, model.__tablename__, tuple(conflict), (returning,)
+        """`storage.upserts.insert_ignoring_conflict` in the session's transaction."""
+        return await insert_ignoring_conflict(
+            self._session, self._dialect, model, values, conflict=conflict, returning=returning
         )
-        result = await self._session.execute(statement, values)
-        return result.scalar_one_or_none()
 
 
 _OUTBOX = cast(Table, RitualOutboxRow.__table__)
