@@ -65,7 +65,7 @@ async def build(path: Path, tenants: int, managers: int) -> None:
                 )
             )
         for tenant in range(1, tenants + 1):
-            async with transaction(database.sessions) as work:
+            async with transaction(database.engine) as work:
                 record = await work.core.get_tenant(tenant)
                 assert record is not None
                 await ensure_defaults(work.rituals, record, "", SET_UP_AT)

@@ -42,7 +42,7 @@ class RitualRuntime:
         self.config = config or ritual_config(settings)
         self.messengers: dict[str, Messenger] = dict(messengers)
         self.service = RitualService(
-            database.sessions, self.messengers, clock, self.config, holder=holder
+            database.engine, self.messengers, clock, self.config, holder=holder
         )
         self.scheduler = RitualScheduler(self.service, self.config.heartbeat)
         self.command = RitualCommand(self.config, on_change=self.poke)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import CapAck, CapVersion, Member, Role, Tenant
 from rituals.transactions import ReportingRepository
@@ -20,8 +20,8 @@ class GroupCore(ReportingRepository):
     Valid while the transaction changes none of those records, as planning does (it writes
     only the ritual tables); any other tenant is read as usual."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
         self._tenants: dict[int, Tenant] = {}
         self._caps: dict[int, CapVersion] = {}
         self._members: dict[int, list[Member]] = {}
@@ -73,8 +73,8 @@ class GroupRituals(RitualRepository):
     Only for an occurrence planned alone: a ritual with several due occurrences stores each
     before composing the next, which then reads it."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
         self._last_posted: dict[tuple[int, datetime], OccurrenceRecord | None] = {}
 
     async def read_ahead(self, single_occurrences: Mapping[int, datetime]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rituals.transactions import transaction
 
@@ -19,12 +19,12 @@ class ClockLease:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         holder: str,
         ttl: timedelta,
         name: str = CLOCK_LEASE,
     ) -> None:
-        self.sessions = sessions
+        self.engine = engine
         self.holder = holder
         self.ttl = ttl
         self.name = name
@@ -32,7 +32,7 @@ class ClockLease:
 
     async def hold(self, now: datetime) -> bool:
         """Take or renew the lease; False (stay idle) while another clock holds it."""
-        async with transaction(self.sessions) as work:
+        async with transaction(self.engine) as work:
             held = await work.rituals.acquire_lease(self.name, self.holder, now, self.ttl)
         if held != self.held:
             logger.info(
@@ -47,6 +47,6 @@ class ClockLease:
     async def release(self, now: datetime) -> None:
         if not self.held:
             return
-        async with transaction(self.sessions) as work:
+        async with transaction(self.engine) as work:
             await work.rituals.release_lease(self.name, self.holder, now)
         self.held = False

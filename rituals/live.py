@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import Tenant
 from rituals.transactions import transaction
@@ -16,13 +16,13 @@ RITUAL_PAGE = 500
 
 
 async def live_pages(
-    sessions: async_sessionmaker[AsyncSession], page: int = RITUAL_PAGE
+    engine: AsyncEngine, page: int = RITUAL_PAGE
 ) -> AsyncIterator[tuple[list[RitualRecord], dict[int, Tenant]]]:
     """(rituals, their tenants by id) pages, in ritual id order, each read in a short
     transaction of its own. A ritual added meanwhile is in a later page or the next run's."""
     after = 0
     while True:
-        async with transaction(sessions) as work:
+        async with transaction(engine) as work:
             records = await work.rituals.live_rituals(after_id=after, limit=page)
             tenants = await work.rituals.tenants({record.tenant_id for record in records})
         if records:

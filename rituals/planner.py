@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import Tenant
 from rituals import codec
@@ -59,11 +59,11 @@ class Planner:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         config: RitualConfig,
         next_runs: NextRuns | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.engine = engine
         self.config = config
         self.next_runs = next_runs or NextRuns()
 
@@ -76,10 +76,10 @@ class Planner:
         after each group that queued."""
         await self.welcome_new_tenants(now)
         report = PlanReport()
-        async for records, tenants in live_pages(self.sessions):
+        async for records, tenants in live_pages(self.engine):
             due, idle, gone = split_due(records, tenants, now, self.next_runs)
             if idle or gone:
-                async with transaction(self.sessions) as work:
+                async with transaction(self.engine) as work:
                     if gone:
                         await work.rituals.cancel_pending_of_tenants(gone, reason="tenant inactive")
                     await work.rituals.advance_watermarks(idle, now)
@@ -113,8 +113,8 @@ class Planner:
         reads their tenants, a few read what their messages need for the whole group
         (`rituals.group_reads`), one queues them all, one moves their watermarks."""
         report = PlanReport()
-        async with self.sessions() as session, session.begin():
-            core, rituals = GroupCore(session), GroupRituals(session)
+        async with self.engine.begin() as connection:
+            core, rituals = GroupCore(connection), GroupRituals(connection)
             work = Work(core, rituals)
             records = await rituals.lock_rituals(ritual_ids)
             tenants = await rituals.tenants({record.tenant_id for record in records.values()})
@@ -136,11 +136,11 @@ class Planner:
 
     async def welcome_new_tenants(self, now: datetime) -> int:
         """Create the default rituals of every active tenant the rituals layer has not seen."""
-        async with transaction(self.sessions) as work:
+        async with transaction(self.engine) as work:
             new = await work.rituals.tenants_without_rituals()
         created = 0
         for tenant_id in new:
-            async with transaction(self.sessions) as work:
+            async with transaction(self.engine) as work:
                 tenant = await work.core.get_tenant(tenant_id)
                 if tenant is not None and await ensure_defaults(
                     work.rituals, tenant, self.default_channel(tenant), now

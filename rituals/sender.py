@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import Delivery, DeliveryStatus, Messenger, Target, TargetKind
 from bot.model import Tenant
@@ -137,7 +137,7 @@ class Sender:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         messengers: Mapping[str, Messenger],
         clock: Clock,
         owner: str,
@@ -145,7 +145,7 @@ class Sender:
         *,
         pacer: Pacer | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.engine = engine
         self.messengers = messengers
         self.clock = clock
         self.owner = owner
@@ -171,7 +171,7 @@ class Sender:
         cancel the rows of tenants who uninstalled the bot (a drain sweeps on its first claim:
         a row of a tenant uninstalled since is cancelled when its turn comes)."""
         now = self.clock.now()
-        async with transaction(self.sessions) as work:
+        async with transaction(self.engine) as work:
             if sweep:
                 await work.rituals.cancel_for_inactive_tenants(now)
             claimed = await work.rituals.claim_outbox(
@@ -192,12 +192,12 @@ class Sender:
         (here and in any other sender)."""
         seconds = min(delivery.retry_after or 0.0, MAX_BACKOFF.total_seconds())
         until = self.clock.now() + timedelta(seconds=seconds)
-        async with transaction(self.sessions) as work:
+        async with transaction(self.engine) as work:
             await work.rituals.defer_pending(tenant_id, platform, until, delivery.detail)
 
     async def next_due(self) -> datetime | None:
         """When the outbox next has a row to claim (a retry or a lease to take over)."""
-        async with transaction(self.sessions) as work:
+        async with transaction(self.engine) as work:
             return await work.rituals.next_available(self.messengers, self.clock.now())
 
     async def deliver(
@@ -286,7 +286,7 @@ class Sender:
         if recorder is not None:
             recorded = await recorder.record(message, outcome)
         else:
-            async with transaction(self.sessions) as work:
+            async with transaction(self.engine) as work:
                 recorded = await work.rituals.finish_outbox(message, self.owner, **outcome)
         if not recorded:
             logger.warning("lease on %s lost before its outcome was recorded", message.delivery_key)
@@ -323,7 +323,7 @@ class _Recorder:
         while self.waiting:
             batch, self.waiting = self.waiting[:RECORD_BATCH], self.waiting[RECORD_BATCH:]
             try:
-                async with transaction(self.sender.sessions) as work:
+                async with transaction(self.sender.engine) as work:
                     recorded = await work.rituals.finish_outboxes(
                         self.sender.owner,
                         [OutboxOutcome(message, **outcome) for message, outcome, _ in batch],

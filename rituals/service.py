@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import Messenger
 from bot.ports import Clock
@@ -46,20 +46,20 @@ class RitualService:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         messengers: Mapping[str, Messenger],
         clock: Clock,
         config: RitualConfig,
         holder: str | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.engine = engine
         self.clock = clock
         self.config = config
         self.holder = holder or process_name()
         self.next_runs = NextRuns()
-        self.planner = Planner(sessions, config, self.next_runs)
-        self.sender = Sender(sessions, messengers, clock, self.holder, config)
-        self.lease = ClockLease(sessions, self.holder, config.clock_lease)
+        self.planner = Planner(engine, config, self.next_runs)
+        self.sender = Sender(engine, messengers, clock, self.holder, config)
+        self.lease = ClockLease(engine, self.holder, config.clock_lease)
 
     async def run_due(self) -> RunReport:
         """If this process holds the clock lease: plan every due occurrence and send, the
@@ -89,7 +89,7 @@ class RitualService:
         now = self.clock.now()
         plan: dict[int, datetime] = {}
         live: list[int] = []
-        async for records, tenants in live_pages(self.sessions):
+        async for records, tenants in live_pages(self.engine):
             for record in records:
                 live.append(record.id)
                 tenant = tenants.get(record.tenant_id)

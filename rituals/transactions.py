@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ports import Repository
 from storage.repository import SqlRepository
@@ -17,9 +17,9 @@ from storage.ritual_repository import RitualRepository
 class ReportingRepository(SqlRepository):
     """The core repository whose `missed_occurrences` reads the ritual tables."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self._rituals = RitualRepository(session)
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
+        self._rituals = RitualRepository(connection)
 
     async def missed_occurrences(
         self, tenant_id: int, since: datetime
@@ -34,15 +34,15 @@ class Work:
 
 
 @asynccontextmanager
-async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Work]:
+async def transaction(engine: AsyncEngine) -> AsyncIterator[Work]:
     """Commit when the block exits normally, roll back when it raises."""
-    async with sessions() as session, session.begin():
-        yield Work(ReportingRepository(session), RitualRepository(session))
+    async with engine.begin() as connection:
+        yield Work(ReportingRepository(connection), RitualRepository(connection))
 
 
 def sharing(repo: Repository) -> Work:
     """The ritual tables inside the transaction of a core repository (a command's)."""
-    session = getattr(repo, "session", None) or getattr(repo, "_session", None)
-    if not isinstance(session, AsyncSession):
-        raise TypeError(f"{type(repo).__name__} does not run on an SQLAlchemy session")
-    return Work(ReportingRepository(session), RitualRepository(session))
+    connection = getattr(repo, "connection", None)
+    if not isinstance(connection, AsyncConnection):
+        raise TypeError(f"{type(repo).__name__} does not run on an SQLAlchemy connection")
+    return Work(ReportingRepository(connection), RitualRepository(connection))

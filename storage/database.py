@@ -17,12 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.repository import SqlRepository
 from storage.sqlite_driver import OneTripConnection, one_trip_creator
@@ -80,18 +75,18 @@ def normalise_url(url: str | URL) -> URL:
 class SqlStore:
     """Opens transactions, each one yielding a `SqlRepository` (implements `bot.ports.Store`)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
         """Commit when the block exits normally, roll back when it raises."""
-        async with self._sessions() as session, session.begin():
-            yield SqlRepository(session)
+        async with self._engine.begin() as connection:
+            yield SqlRepository(connection)
 
 
 class Database:
-    """One engine, its session factory, its `store`, and the migrations that shape it."""
+    """One engine, its `store`, and the migrations that shape it."""
 
     def __init__(self, engine: AsyncEngine, *, schema: str | None = None) -> None:
         name = engine.dialect.name
@@ -101,10 +96,7 @@ class Database:
         self.dialect: Dialect = "sqlite" if name == "sqlite" else "postgresql"
         self.schema: str | None = schema
         """The PostgreSQL schema this database is confined to (its search_path), if any."""
-        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            engine, expire_on_commit=False
-        )
-        self.store: SqlStore = SqlStore(self.sessions)
+        self.store: SqlStore = SqlStore(engine)
 
     @classmethod
     def from_url(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:

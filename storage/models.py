@@ -74,13 +74,9 @@ class TenantRow(Base):
     last_quick_win_number: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     last_cap_version: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
-    def as_tenant(self) -> Tenant:
-        """The core's record of this workspace."""
-        return tenant_of(self)
-
 
 def tenant_of(row: TenantRow | Row[Any]) -> Tenant:
-    """The core's record of a `tenant` row, an ORM object or a plain row of the table."""
+    """The core's record of a `tenant` row."""
     return Tenant(
         id=row.id,
         platform=row.platform,

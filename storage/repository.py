@@ -24,7 +24,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 
@@ -57,9 +56,9 @@ from storage.models import (
     TenantRow,
     tenant_of,
 )
+from storage.on_connection import OnConnection
 from storage.ritual_repository import RitualRepository
 from storage.thread_reads import rows_in_one_trip
-from storage.upserts import insert_ignoring_conflict
 
 CoreRow = Any
 """A Core statement's row: SQLAlchemy's `Row`, or on SQLite the named tuple of
@@ -78,24 +77,14 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
 
 
-class SqlRepository:
-    """Everything the core reads and writes, inside the caller's transaction (one session).
+class SqlRepository(OnConnection):
+    """Everything the core reads and writes, inside the caller's transaction.
 
     Every query filters on `tenant_id`; composite foreign keys (tenant_id, id) also stop a
     row from pointing at another tenant's member, cap or quick win.
     Ids or numbers that do not exist in the tenant raise `RecordNotFound` (a LookupError)
     where the method cannot answer None.
     """
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._dialect = session.get_bind().dialect.name
-        self._connection: AsyncConnection | None = None
-
-    @property
-    def session(self) -> AsyncSession:
-        """The session this repository works in (other repositories may share its transaction)."""
-        return self._session
 
     # ------------------------------------------------------------------ tenants
 
@@ -175,7 +164,7 @@ class SqlRepository:
         row = await self._update_one(TenantRow, changes, TenantRow.id == tenant_id)
         if row is None:
             raise RecordNotFound(f"tenant {tenant_id}")
-        return row.as_tenant()
+        return tenant_of(row)
 
     # ------------------------------------------------------------------ idempotency
 
@@ -216,7 +205,7 @@ class SqlRepository:
         keys.discard("")
         if not keys:
             return []
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             select(MemberRow)
             .where(MemberRow.tenant_id == tenant_id, MemberRow.name_key.in_(sorted(keys)))
             .order_by(MemberRow.id)
@@ -277,7 +266,7 @@ class SqlRepository:
         one query per `IN_CHUNK` tenants."""
         found: dict[int, list[Member]] = {tenant_id: [] for tenant_id in tenant_ids}
         for chunk in in_chunks(tenant_ids):
-            rows = await self._session.scalars(
+            rows = await self._fetch_all(
                 select(MemberRow).where(MemberRow.tenant_id.in_(chunk)).order_by(MemberRow.id)
             )
             for row in rows:
@@ -313,7 +302,7 @@ class SqlRepository:
         return _cap(row)
 
     async def current_cap(self, tenant_id: int) -> CapVersion | None:
-        row = await self._session.scalar(
+        row = await self._fetch_first(
             select(CapVersionRow)
             .where(CapVersionRow.tenant_id == tenant_id)
             .order_by(CapVersionRow.version.desc())
@@ -331,7 +320,7 @@ class SqlRepository:
                 .where(CapVersionRow.tenant_id == _OuterCap.tenant_id)
                 .scalar_subquery()
             )
-            rows = await self._session.scalars(
+            rows = await self._fetch_all(
                 select(_OuterCap).where(_OuterCap.tenant_id.in_(chunk), _OuterCap.version == newest)
             )
             found.update((row.tenant_id, _cap(row)) for row in rows)
@@ -343,7 +332,7 @@ class SqlRepository:
 
     async def cap_history(self, tenant_id: int, limit: int) -> list[CapVersion]:
         """The latest `limit` cap versions, newest first."""
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             select(CapVersionRow)
             .where(CapVersionRow.tenant_id == tenant_id)
             .order_by(CapVersionRow.version.desc())
@@ -369,7 +358,7 @@ class SqlRepository:
         key), one query per `IN_CHUNK` versions."""
         found: dict[int, list[CapAck]] = {cap_id: [] for cap_id in cap_ids}
         for chunk in in_chunks(cap_ids):
-            rows = await self._session.scalars(
+            rows = await self._fetch_all(
                 select(CapAckRow)
                 .where(CapAckRow.cap_id.in_(chunk))
                 .order_by(CapAckRow.acked_at, CapAckRow.id)
@@ -382,7 +371,7 @@ class SqlRepository:
 
     async def cap_acks(self, tenant_id: int, cap_id: int) -> list[CapAck]:
         """Acknowledgements of a cap version, oldest first."""
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             select(CapAckRow)
             .where(CapAckRow.tenant_id == tenant_id, CapAckRow.cap_id == cap_id)
             .order_by(CapAckRow.acked_at, CapAckRow.id)
@@ -427,7 +416,7 @@ class SqlRepository:
 
     async def list_quick_wins(self, tenant_id: int, *, active_only: bool) -> list[QuickWin]:
         """Quick wins in number order."""
-        rows = await self._session.scalars(self._quick_wins_query(tenant_id, active_only))
+        rows = await self._fetch_all(self._quick_wins_query(tenant_id, active_only))
         return [_quick_win(row) for row in rows]
 
     async def close_quick_win(
@@ -505,15 +494,13 @@ class SqlRepository:
         one `ORDER BY measured_at DESC LIMIT recent` per quick win on the
         (quick_win_id, measured_at) index, glued with UNION ALL.
         """
-        quick_wins = (
-            await self._session.scalars(self._quick_wins_query(tenant_id, active_only=True))
-        ).all()
+        quick_wins = await self._fetch_all(self._quick_wins_query(tenant_id, active_only=True))
         if not quick_wins:
             return []
         ids = [row.id for row in quick_wins]
         recent_by_id: dict[int, list[Measurement]] = {qw_id: [] for qw_id in ids}
         counts: dict[int, int] = dict.fromkeys(ids, 0)
-        result_counts = await self._session.execute(
+        result_counts = await self._connection.execute(
             select(MeasurementRow.quick_win_id, func.count())
             .where(MeasurementRow.tenant_id == tenant_id, MeasurementRow.quick_win_id.in_(ids))
             .group_by(MeasurementRow.quick_win_id)
@@ -523,7 +510,7 @@ class SqlRepository:
         if recent > 0 and with_history:
             params: dict[str, Any] = {"tenant_id": tenant_id, "recent": recent}
             params |= {f"qw_{i}": qw_id for i, qw_id in enumerate(with_history)}
-            rows = await self._session.execute(_latest_measurements(len(with_history)), params)
+            rows = await self._connection.execute(_latest_measurements(len(with_history)), params)
             for row in rows.all():
                 recent_by_id[row.quick_win_id].append(_measurement(row))
 
@@ -578,14 +565,14 @@ class SqlRepository:
             query = query.where(RetexRow.created_at >= since)
         if quick_win_id is not None:
             query = query.where(RetexRow.quick_win_id == quick_win_id)
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             query.order_by(RetexRow.created_at.desc(), RetexRow.id.desc()).limit(max(limit, 0))
         )
         return [_retex(row) for row in rows]
 
     async def count_retex(self, tenant_id: int, since: datetime) -> int:
         """Retex created at or after `since`."""
-        count = await self._session.scalar(
+        count = await self._fetch_scalar(
             select(func.count())
             .select_from(RetexRow)
             .where(RetexRow.tenant_id == tenant_id, RetexRow.created_at >= since)
@@ -598,7 +585,7 @@ class SqlRepository:
         self, tenant_id: int, since: datetime
     ) -> list[tuple[str, datetime]]:
         """(ritual name, scheduled time) of occurrences recorded as missed since `since`."""
-        return await RitualRepository(self._session).missed_occurrences(tenant_id, since)
+        return await RitualRepository(self._connection).missed_occurrences(tenant_id, since)
 
     # ------------------------------------------------------------------ KPI read model
 
@@ -607,28 +594,21 @@ class SqlRepository:
     ) -> KpiSnapshot:
         """The KPI summary's figures in one statement (`storage.kpi_read_model`)."""
         return await read_kpi_snapshot(
-            await self._core(), tenant_id, recent=recent, since=since, highlights=highlights
+            self._connection, tenant_id, recent=recent, since=since, highlights=highlights
         )
 
     async def home_snapshot(self, tenant_id: int, member_id: int, *, recent: int) -> HomeSnapshot:
         """A person's home figures in one statement (`storage.kpi_read_model`)."""
-        return await read_home_snapshot(await self._core(), tenant_id, member_id, recent=recent)
+        return await read_home_snapshot(self._connection, tenant_id, member_id, recent=recent)
 
     # ------------------------------------------------------------------ helpers
-
-    async def _core(self) -> AsyncConnection:
-        """The transaction's connection, for Core statements: they skip the ORM session's
-        execution path (the repository never adds objects to the session: nothing to flush)."""
-        if self._connection is None:
-            self._connection = await self._session.connection()
-        return self._connection
 
     async def _rows(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
         """The rows of a Core statement (plain columns, no ORM entity): a SELECT on SQLite in
         one hand-off to its thread (`storage.thread_reads`, which compiles each statement
         object once: pass statements built once, as the module's constants are), anything
         else through SQLAlchemy."""
-        connection = await self._core()
+        connection = self._connection
         if isinstance(statement, SelectBase):  # (writes: SQLAlchemy fills defaults, picks columns)
             rows = await rows_in_one_trip(connection, statement, parameters)
             if rows is not None:
@@ -651,30 +631,11 @@ class SqlRepository:
             raise RuntimeError(f"INSERT into {model.__tablename__} returned nothing")
         return row
 
-    async def _update_one[RowT: Base](
-        self, model: type[RowT], values: dict[str, Any], *where: ColumnElement[bool]
-    ) -> RowT | None:
+    async def _update_one(
+        self, model: type[Base], values: dict[str, Any], *where: ColumnElement[bool]
+    ) -> CoreRow | None:
         """UPDATE ... RETURNING the changed row as stored, or None when nothing matched."""
-        return await self._session.scalar(
-            update(model)
-            .where(*where)
-            .values(values)
-            .returning(model)
-            .execution_options(populate_existing=True, synchronize_session=False)
-        )
-
-    async def _insert_ignoring_conflict(
-        self,
-        model: type[Base],
-        values: dict[str, Any],
-        *,
-        conflict: Sequence[str],
-        returning: str,
-    ) -> Any:
-        """`storage.upserts.insert_ignoring_conflict` on the transaction's connection."""
-        return await insert_ignoring_conflict(
-            await self._core(), self._dialect, model, values, conflict=conflict, returning=returning
-        )
+        return await self._fetch_first(update(model).where(*where).values(values).returning(model))
 
     async def _next_counter(self, tenant_id: int, counter: Any) -> int:
         """Increment a tenant counter and return its new value (UPDATE ... RETURNING).
@@ -682,12 +643,11 @@ class SqlRepository:
         The row lock (PostgreSQL) or the write lock (SQLite) serialises concurrent callers
         until their transaction ends, so two transactions never get the same number.
         """
-        value = await self._session.scalar(
+        value = await self._fetch_scalar(
             update(TenantRow)
             .where(TenantRow.id == tenant_id)
             .values({counter: counter + 1})
             .returning(counter)
-            .execution_options(synchronize_session=False)
         )
         if value is None:
             raise RecordNotFound(f"tenant {tenant_id}")
@@ -712,8 +672,8 @@ class SqlRepository:
             raise RecordNotFound(f"member {member_id}")
         return row
 
-    async def _cap_row(self, tenant_id: int, cap_id: int) -> CapVersionRow | None:
-        return await self._session.scalar(
+    async def _cap_row(self, tenant_id: int, cap_id: int) -> CoreRow | None:
+        return await self._fetch_first(
             select(CapVersionRow).where(
                 CapVersionRow.tenant_id == tenant_id, CapVersionRow.id == cap_id
             )

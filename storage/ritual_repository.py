@@ -24,12 +24,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import CATALOGUE, translate
 from bot.model import Locale, Tenant
 from storage.chunks import in_chunks
-from storage.models import Base, TenantRow, tenant_of
+from storage.models import TenantRow, tenant_of
+from storage.on_connection import OnConnection
 from storage.ritual_models import (
     RitualOccurrenceRow,
     RitualOutboxRow,
@@ -37,7 +37,7 @@ from storage.ritual_models import (
     RitualTenantRow,
     SchedulerLeaseRow,
 )
-from storage.upserts import insert_ignoring_conflict, insert_unless_taken
+from storage.upserts import insert_unless_taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,25 +172,21 @@ class OutboxRecord:
     delivery_key: str
 
 
-class RitualRepository:
-    """Ritual tables, inside the caller's transaction (one session). Every write is race-safe:
-    unique keys and conditional updates decide, never a read followed by a blind write."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._dialect = session.get_bind().dialect.name
+class RitualRepository(OnConnection):
+    """Ritual tables, inside the caller's transaction. Every write is race-safe: unique keys
+    and conditional updates decide, never a read followed by a blind write."""
 
     # ------------------------------------------------------------------ tenants
 
     async def tenant_ids(self) -> list[int]:
-        return list(await self._session.scalars(select(TenantRow.id).order_by(TenantRow.id)))
+        return await self._fetch_scalars(select(TenantRow.id).order_by(TenantRow.id))
 
     async def tenants(self, ids: Iterable[int]) -> dict[int, Tenant]:
         """The tenants with these ids (missing ones left out), in one query."""
         found: dict[int, Tenant] = {}
         table = TenantRow.__table__
         for chunk in in_chunks(ids):
-            rows = await self._session.execute(select(table).where(table.c.id.in_(chunk)))
+            rows = await self._connection.execute(select(table).where(table.c.id.in_(chunk)))
             for row in rows:
                 found[row.id] = tenant_of(row)
         return found
@@ -203,7 +199,7 @@ class RitualRepository:
             .where(RitualTenantRow.tenant_id.is_(None), TenantRow.active.is_(True))
             .order_by(TenantRow.id)
         )
-        return list(await self._session.scalars(query))
+        return await self._fetch_scalars(query)
 
     async def first_seen(self, tenant_id: int, now: datetime) -> bool:
         """Record that the rituals layer saw this tenant; True only for the first caller ever."""
@@ -222,16 +218,15 @@ class RitualRepository:
 
         The tenant must have been seen first (`first_seen`), which is when defaults are made.
         """
-        number = await self._session.scalar(
+        number = await self._fetch_scalar(
             update(RitualTenantRow)
             .where(RitualTenantRow.tenant_id == tenant_id)
             .values(last_number=RitualTenantRow.last_number + 1)
             .returning(RitualTenantRow.last_number)
-            .execution_options(synchronize_session=False)
         )
         if number is None:
             raise LookupError(f"ritual state of tenant {tenant_id}: call first_seen first")
-        row = await self._session.scalar(
+        row = await self._fetch_first(
             insert(RitualRow)
             .values(
                 tenant_id=tenant_id,
@@ -258,7 +253,7 @@ class RitualRepository:
 
     async def list_rituals(self, tenant_id: int) -> list[RitualRecord]:
         """The tenant's rituals that are not deleted, in number order."""
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             select(RitualRow)
             .where(RitualRow.tenant_id == tenant_id, RitualRow.deleted_at.is_(None))
             .order_by(RitualRow.number)
@@ -271,10 +266,9 @@ class RitualRepository:
         """The rituals that are not deleted (enabled or paused), by id: those after `after_id`,
         `limit` at most (a page; all by default).
 
-        Plain rows, not ORM objects: a clock reads every ritual at every run (5,000 at 1,000
-        tenants), and ORM objects would weigh several times more, each kept by the session."""
+        A clock reads every ritual at every run (5,000 at 1,000 tenants): a page at a time."""
         table = RitualRow.__table__
-        rows = await self._session.execute(
+        rows = await self._connection.execute(
             select(table)
             .where(table.c.deleted_at.is_(None), table.c.id > after_id)
             .order_by(table.c.id)
@@ -283,7 +277,7 @@ class RitualRepository:
         return [_ritual(row) for row in rows]
 
     async def get_ritual(self, tenant_id: int, number: int) -> RitualRecord | None:
-        row = await self._session.scalar(
+        row = await self._fetch_first(
             select(RitualRow).where(
                 RitualRow.tenant_id == tenant_id,
                 RitualRow.number == number,
@@ -296,22 +290,18 @@ class RitualRepository:
         """Read a ritual and hold its row until the transaction ends (`FOR UPDATE` on
         PostgreSQL; SQLite's writer lock already serialises): a change made meanwhile by the
         `rituel` command waits, and a planner that waited reads the changed ritual."""
-        row = await self._session.scalar(
-            select(RitualRow)
-            .where(RitualRow.id == ritual_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+        row = await self._fetch_first(
+            select(RitualRow).where(RitualRow.id == ritual_id).with_for_update()
         )
         return None if row is None else _ritual(row)
 
     async def lock_rituals(self, ritual_ids: Sequence[int]) -> dict[int, RitualRecord]:
         """`lock_ritual` for several rituals in one statement (locked in id order)."""
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             select(RitualRow)
             .where(RitualRow.id.in_(sorted(set(ritual_ids))))
             .order_by(RitualRow.id)
             .with_for_update()
-            .execution_options(populate_existing=True)
         )
         return {row.id: _ritual(row) for row in rows}
 
@@ -334,12 +324,11 @@ class RitualRepository:
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"not a ritual setting: {sorted(unknown)}")
-        row = await self._session.scalar(
+        row = await self._fetch_first(
             update(RitualRow)
             .where(RitualRow.tenant_id == tenant_id, RitualRow.id == ritual_id)
             .values({**changes, "updated_at": now})
             .returning(RitualRow)
-            .execution_options(populate_existing=True, synchronize_session=False)
         )
         if row is None:
             raise LookupError(f"ritual {ritual_id}")
@@ -347,7 +336,7 @@ class RitualRepository:
 
     async def set_channel(self, tenant_id: int, old: str, new: str, now: datetime) -> int:
         """Point every live channel ritual posting to `old` (or to no channel yet) at `new`."""
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(RitualRow)
             .where(
                 RitualRow.tenant_id == tenant_id,
@@ -356,7 +345,6 @@ class RitualRepository:
                 RitualRow.target.in_(sorted({old, ""})),
             )
             .values(target=new, updated_at=now)
-            .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -378,7 +366,7 @@ class RitualRepository:
             )
             .values(checked_until=until)
         )
-        connection = await self._session.connection()
+        connection = self._connection
         await connection.execute(
             statement,
             [
@@ -394,20 +382,18 @@ class RitualRepository:
     async def advance_watermark_of(self, ritual_ids: Sequence[int], until: datetime) -> None:
         """`advance_watermark` for several rituals (locked by the caller) in one statement."""
         if ritual_ids:
-            await self._session.execute(
+            await self._connection.execute(
                 update(RitualRow)
                 .where(RitualRow.id.in_(sorted(set(ritual_ids))), RitualRow.checked_until < until)
                 .values(checked_until=until)
-                .execution_options(synchronize_session=False)
             )
 
     async def advance_watermark(self, ritual_id: int, until: datetime) -> None:
         """Every occurrence up to `until` is dealt with (never moves the watermark back)."""
-        await self._session.execute(
+        await self._connection.execute(
             update(RitualRow)
             .where(RitualRow.id == ritual_id, RitualRow.checked_until < until)
             .values(checked_until=until)
-            .execution_options(synchronize_session=False)
         )
 
     # ------------------------------------------------------------------ occurrences
@@ -443,7 +429,7 @@ class RitualRepository:
             }
             for tenant_id, claim in claims
         ]
-        connection = await self._session.connection()
+        connection = self._connection
         claiming = insert_unless_taken(
             self._dialect, RitualOccurrenceRow.__tablename__, _OCCURRENCE_KEY, _OCCURRENCE_COLUMNS
         )
@@ -452,7 +438,7 @@ class RitualRepository:
         return {(record.ritual_id, record.scheduled_local): record for record in records}
 
     async def occurrences(self, ritual_id: int) -> list[OccurrenceRecord]:
-        rows = await self._session.scalars(
+        rows = await self._fetch_all(
             select(RitualOccurrenceRow)
             .where(RitualOccurrenceRow.ritual_id == ritual_id)
             .order_by(RitualOccurrenceRow.scheduled_at, RitualOccurrenceRow.id)
@@ -461,7 +447,7 @@ class RitualRepository:
 
     async def last_posted(self, ritual_id: int, before: datetime) -> OccurrenceRecord | None:
         """The latest occurrence of this ritual whose messages were queued, before `before`."""
-        row = await self._session.scalar(
+        row = await self._fetch_first(
             select(RitualOccurrenceRow)
             .where(
                 RitualOccurrenceRow.ritual_id == ritual_id,
@@ -485,7 +471,7 @@ class RitualRepository:
             params: dict[str, Any] = {}
             for index, (ritual_id, before) in enumerate(chunk):
                 params[f"ritual_{index}"], params[f"before_{index}"] = ritual_id, before
-            rows = await self._session.execute(_last_posted_union(len(chunk)), params)
+            rows = await self._connection.execute(_last_posted_union(len(chunk)), params)
             for row in rows:
                 found[chunk[row.pair]] = _occurrence(row)
         return found
@@ -498,9 +484,9 @@ class RitualRepository:
         The name is the ritual kind in the tenant's language when the rituals layer has
         registered its texts (`ritual.kind.<kind>`), the raw kind otherwise.
         """
-        tenant = await self._session.get(TenantRow, tenant_id)
-        locale = Locale(tenant.locale) if tenant is not None else Locale.FR
-        rows = await self._session.execute(
+        stored = await self._fetch_scalar(select(TenantRow.locale).where(TenantRow.id == tenant_id))
+        locale = Locale(stored) if stored is not None else Locale.FR
+        rows = await self._connection.execute(
             select(RitualOccurrenceRow.kind, RitualOccurrenceRow.scheduled_at)
             .where(
                 RitualOccurrenceRow.tenant_id == tenant_id,
@@ -546,7 +532,7 @@ class RitualRepository:
             for index, draft in enumerate(drafts, start=1)
         ]
         if rows:
-            connection = await self._session.connection()
+            connection = self._connection
             await connection.execute(_QUEUE_MESSAGE, rows)
 
     async def outbox(self, tenant_id: int | None = None) -> list[OutboxRecord]:
@@ -554,7 +540,7 @@ class RitualRepository:
         query = select(RitualOutboxRow).order_by(RitualOutboxRow.id)
         if tenant_id is not None:
             query = query.where(RitualOutboxRow.tenant_id == tenant_id)
-        rows = await self._session.scalars(query)
+        rows = await self._fetch_all(query)
         return [
             OutboxRecord(
                 id=row.id,
@@ -582,11 +568,10 @@ class RitualRepository:
                     select(RitualOccurrenceRow.id).where(RitualOccurrenceRow.ritual_id == ritual_id)
                 )
             )
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(RitualOutboxRow)
             .where(*conditions)
             .values(status="cancelled", detail=reason, lease_owner=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -594,14 +579,13 @@ class RitualRepository:
         """`cancel_pending` for several tenants at once."""
         cancelled = 0
         for chunk in in_chunks(tenant_ids):
-            result = await self._session.execute(
+            result = await self._connection.execute(
                 update(RitualOutboxRow)
                 .where(
                     RitualOutboxRow.status == "pending",
                     RitualOutboxRow.tenant_id.in_(chunk),
                 )
                 .values(status="cancelled", detail=reason, lease_owner=None, lease_expires_at=None)
-                .execution_options(synchronize_session=False)
             )
             cancelled += int(getattr(result, "rowcount", 0) or 0)
         return cancelled
@@ -609,7 +593,7 @@ class RitualRepository:
     async def cancel_for_inactive_tenants(self, now: datetime) -> int:
         """Cancel every message of uninstalled tenants that no live sender holds."""
         inactive = select(TenantRow.id).where(TenantRow.active.is_(False))
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(RitualOutboxRow)
             .where(RitualOutboxRow.tenant_id.in_(inactive), _claimable(now))
             .values(
@@ -618,7 +602,6 @@ class RitualRepository:
                 lease_owner=None,
                 lease_expires_at=None,
             )
-            .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -664,7 +647,7 @@ class RitualRepository:
         lease_values = {"status": "sending", "lease_owner": owner, "lease_expires_at": now + lease}
         if self._dialect == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
-        connection = await self._session.connection()  # plain rows: no ORM entity
+        connection = self._connection  # plain rows: no ORM entity
         seen = _within_quota((await connection.execute(candidates)).all(), quota, limit)
         if not seen:
             return []
@@ -691,7 +674,7 @@ class RitualRepository:
     ) -> int:
         """Make the tenant's pending messages on `platform` wait until `until` (the platform
         refused the workspace for that long)."""
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(RitualOutboxRow)
             .where(
                 RitualOutboxRow.tenant_id == tenant_id,
@@ -700,7 +683,6 @@ class RitualRepository:
                 RitualOutboxRow.available_at < until,
             )
             .values(available_at=until, detail=reason[:2000])
-            .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -710,14 +692,14 @@ class RitualRepository:
         names = sorted(set(platforms))
         if not names:
             return None
-        pending = await self._session.scalar(
+        pending = await self._fetch_scalar(
             select(func.min(RitualOutboxRow.available_at)).where(
                 RitualOutboxRow.platform.in_(names),
                 RitualOutboxRow.status == "pending",
                 RitualOutboxRow.available_at > now,
             )
         )
-        leased = await self._session.scalar(
+        leased = await self._fetch_scalar(
             select(func.min(RitualOutboxRow.lease_expires_at)).where(
                 RitualOutboxRow.platform.in_(names),
                 RitualOutboxRow.status == "sending",
@@ -760,7 +742,7 @@ class RitualRepository:
         recorded: set[int] = set()
         by_id = {outcome.message.id: outcome for outcome in outcomes}
         held = _HELD_ROWS_FOR_UPDATE if self._dialect == "postgresql" else _HELD_ROWS
-        connection = await self._session.connection()
+        connection = self._connection
         for ids in in_chunks(by_id):
             rows = await connection.execute(held, {"ids": ids, "owner": owner})
             still_held = [
@@ -788,7 +770,7 @@ class RitualRepository:
         )
         if inserted is not None:
             return True
-        renewed = await self._session.scalar(
+        renewed = await self._fetch_scalar(
             update(SchedulerLeaseRow)
             .where(
                 SchedulerLeaseRow.name == name,
@@ -796,32 +778,15 @@ class RitualRepository:
             )
             .values(holder=holder, expires_at=now + ttl)
             .returning(SchedulerLeaseRow.name)
-            .execution_options(synchronize_session=False)
         )
         return renewed is not None
 
     async def release_lease(self, name: str, holder: str, now: datetime) -> None:
         """Let another clock take over at once (on a clean stop)."""
-        await self._session.execute(
+        await self._connection.execute(
             update(SchedulerLeaseRow)
             .where(SchedulerLeaseRow.name == name, SchedulerLeaseRow.holder == holder)
             .values(expires_at=now)
-            .execution_options(synchronize_session=False)
-        )
-
-    # ------------------------------------------------------------------ helpers
-
-    async def _insert_ignoring_conflict(
-        self,
-        model: type[Base],
-        values: dict[str, Any],
-        *,
-        conflict: Sequence[str],
-        returning: str,
-    ) -> Any:
-        """`storage.upserts.insert_ignoring_conflict` in the session's transaction."""
-        return await insert_ignoring_conflict(
-            self._session, self._dialect, model, values, conflict=conflict, returning=returning
         )
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
 from importlib import import_module
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
 from storage.models import Base
@@ -34,21 +32,3 @@ def insert_unless_taken(
     )
     built: Executable = statement.returning(*(columns.c[name] for name in returning))
     return built
-
-
-async def insert_ignoring_conflict(
-    executor: AsyncConnection | AsyncSession,
-    dialect_name: str,
-    model: type[Base],
-    values: Mapping[str, Any],
-    *,
-    conflict: Sequence[str],
-    returning: str,
-) -> Any:
-    """INSERT one row ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on
-    conflict. A conflict neither raises nor aborts the surrounding transaction."""
-    statement = insert_unless_taken(
-        dialect_name, model.__tablename__, tuple(conflict), (returning,)
-    )
-    result = await executor.execute(statement, dict(values))
-    return result.scalar_one_or_none()

@@ -97,7 +97,7 @@ async def seed_tenant(repo: SqlRepository, external_id: str, locale: Locale) -> 
 async def seeded(store: SqlStore) -> Seeded:
     start = NOW - timedelta(days=60)
     async with store.transaction() as repo:
-        rituals = RitualRepository(repo.session)
+        rituals = RitualRepository(repo.connection)
         a = await seed_tenant(repo, "TA", Locale.FR)
         b = await seed_tenant(repo, "TB", Locale.EN)
         c = await seed_tenant(repo, "TC", Locale.FR)

@@ -247,14 +247,14 @@ def buttons(post: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def outbox(database: Database, team: str = TEAM_A) -> list[OutboxRecord]:
     tenant = await tenant_of(database, team)
-    async with transaction(database.sessions) as work:
+    async with transaction(database.engine) as work:
         return await work.rituals.outbox(tenant.id)
 
 
 async def team_channel_of_check_in(database: Database, team: str) -> str:
     """Where the quick-win check-in posts, as `rituel canal` stored it."""
     tenant = await tenant_of(database, team)
-    async with transaction(database.sessions) as work:
+    async with transaction(database.engine) as work:
         records = await work.rituals.list_rituals(tenant.id)
     [check_in] = [r for r in records if r.kind == RitualKind.QUICKWIN_PROGRESS.value]
     return check_in.target

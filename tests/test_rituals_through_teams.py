@@ -180,7 +180,7 @@ async def set_up(process: TeamsProcess) -> None:
 
 
 async def outbox(database: Database) -> list[OutboxRecord]:
-    async with transaction(database.sessions) as work:
+    async with transaction(database.engine) as work:
         return await work.rituals.outbox()
 
 

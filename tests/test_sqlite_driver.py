@@ -129,11 +129,11 @@ async def test_errors_surface_as_before_and_roll_back(sqlite: Database) -> None:
 
 async def test_transactions_commit_and_roll_back_through_the_store(sqlite: Database) -> None:
     with pytest.raises(RuntimeError):
-        async with sqlite.sessions() as session, session.begin():
-            await session.execute(sa.insert(TABLE).values(name="lost"))
+        async with sqlite.store.transaction() as repo:
+            await repo.connection.execute(sa.insert(TABLE).values(name="lost"))
             raise RuntimeError("bad input")
-    async with sqlite.sessions() as session, session.begin():
-        await session.execute(sa.insert(TABLE).values(name="kept"))
+    async with sqlite.store.transaction() as repo:
+        await repo.connection.execute(sa.insert(TABLE).values(name="kept"))
     async with sqlite.engine.connect() as connection:
         assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("kept",)]
 
@@ -188,8 +188,8 @@ async def test_a_write_transaction_takes_a_trip_per_statement_and_its_commit_onl
     statements, COMMIT, reset; four before for a read, now two)."""
     trips = Trips(monkeypatch)
     async with sqlite.store.transaction() as repo:
-        await repo.session.execute(sa.select(TABLE))
-        await repo.session.execute(sa.insert(TABLE).values(name="one"))
+        await repo.connection.execute(sa.select(TABLE))
+        await repo.connection.execute(sa.insert(TABLE).values(name="one"))
     assert trips.count == 3
     trips.count = 0
     async with sqlite.engine.connect() as connection:  # SQLAlchemy begins one for reads too

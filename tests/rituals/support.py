@@ -106,7 +106,7 @@ class Harness:
         self, holder: str, messengers: Mapping[str, Messenger] | None = None
     ) -> RitualService:
         chosen = {self.messenger.platform: self.messenger} if messengers is None else messengers
-        return RitualService(self.database.sessions, chosen, self.clock, self.config, holder)
+        return RitualService(self.database.engine, chosen, self.clock, self.config, holder)
 
     async def run(self) -> RunReport:
         return await self.clock_a.run_due()
@@ -135,19 +135,19 @@ class Harness:
         assert "⚠️" not in answer, answer
 
     async def uninstall(self) -> None:
-        async with self.database.sessions() as session, session.begin():
-            await session.execute(update(TenantRow).values(active=False))
+        async with self.database.engine.begin() as connection:
+            await connection.execute(update(TenantRow).values(active=False))
 
     async def occurrences(self, number: int = 1) -> list[OccurrenceRecord]:
         """The claimed occurrences of ritual `number` of the (only) tenant."""
-        async with transaction(self.database.sessions) as work:
+        async with transaction(self.database.engine) as work:
             (tenant_id,) = await work.rituals.tenant_ids()
             record = await work.rituals.get_ritual(tenant_id, number)
             assert record is not None
             return await work.rituals.occurrences(record.id)
 
     async def outbox(self) -> list[OutboxRecord]:
-        async with transaction(self.database.sessions) as work:
+        async with transaction(self.database.engine) as work:
             return await work.rituals.outbox()
 
 

@@ -30,8 +30,8 @@ async def test_one_reminder_for_those_who_have_not_read_it_and_a_note_for_who_ha
     assert "lu le 06/03/2026" not in by_member["karim"].text
     assert "lu le 06/03/2026" in by_member["marie"].text
     # The outbox rows carry the payloads they were sent from: one encoding each.
-    async with harness.database.sessions() as session:
-        rows = (await session.scalars(select(RitualOutboxRow))).all()
+    async with harness.database.engine.connect() as connection:
+        rows = (await connection.execute(select(RitualOutboxRow))).all()
     payloads = {row.target_id: row.payload for row in rows}
     assert payloads["karim"] == payloads["lea"] == codec.dumps(by_member["karim"])
     assert payloads["marie"] == codec.dumps(by_member["marie"])

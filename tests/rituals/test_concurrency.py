@@ -82,7 +82,7 @@ async def test_two_senders_racing_for_the_same_rows_send_each_message_once(
     await queue_monday_reminders(harness, MANAGERS)
     senders = [
         Sender(
-            harness.database.sessions,
+            harness.database.engine,
             {"console": harness.messenger},
             harness.clock,
             owner,

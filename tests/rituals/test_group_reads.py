@@ -62,16 +62,16 @@ async def test_composing_with_the_group_reads_gives_the_same_messages(harness: H
     await companies(harness, ["alpha", "beta", "gamma", "delta"])
     await harness.run()  # welcome: each tenant gets the default rituals
     now = harness.clock.now()
-    async with transaction(harness.database.sessions) as plain:
+    async with transaction(harness.database.engine) as plain:
         tenants = await plain.rituals.tenants(await plain.rituals.tenant_ids())
         rituals = [Ritual.of(record) for record in await plain.rituals.live_rituals()]
         expected = await compose_each(plain, rituals, tenants, now)
     assert len(rituals) == 5 * len(tenants) and all(expected[:5])
 
-    async with harness.database.sessions() as session, session.begin():
-        core = GroupCore(session)
+    async with harness.database.engine.begin() as connection:
+        core = GroupCore(connection)
         await core.read_ahead(tenants)
-        composed = await compose_each(Work(core, GroupRituals(session)), rituals, tenants, now)
+        composed = await compose_each(Work(core, GroupRituals(connection)), rituals, tenants, now)
     assert composed == expected
 
 
@@ -81,7 +81,7 @@ async def test_the_previous_posts_read_together_are_those_read_one_by_one(
     harness.clock.set(paris(2026, 3, 9, 8, 0))
     await companies(harness, ["alpha", "beta"])
     await harness.run_until(paris(2026, 3, 17, 9, 0), timedelta(minutes=45))
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         records = await work.rituals.live_rituals()
         times = (paris(2026, 3, 9, 9, 5), paris(2026, 3, 16, 9, 5), paris(2027, 1, 1, 0))
         wanted = [(record.id, at) for record in records for at in times]
@@ -101,11 +101,11 @@ async def test_the_group_reads_leave_other_tenants_and_older_caps_to_the_databas
 ) -> None:
     harness.clock.set(paris(2026, 3, 9, 8, 0))
     await companies(harness, ["alpha", "beta", "gamma"])
-    async with harness.database.sessions() as session, session.begin():
-        plain = GroupCore(session)  # nothing read ahead: every answer comes from the database
-        ids = await GroupRituals(session).tenant_ids()
-        grouped = GroupCore(session)
-        await grouped.read_ahead(await GroupRituals(session).tenants(ids[:2]))
+    async with harness.database.engine.begin() as connection:
+        plain = GroupCore(connection)  # nothing read ahead: every answer comes from the database
+        ids = await GroupRituals(connection).tenant_ids()
+        grouped = GroupCore(connection)
+        await grouped.read_ahead(await GroupRituals(connection).tenants(ids[:2]))
         for tenant_id in ids:
             assert await grouped.get_tenant(tenant_id) == await plain.get_tenant(tenant_id)
             cap = await plain.current_cap(tenant_id)
@@ -145,5 +145,5 @@ async def test_planning_more_tenants_at_once_runs_no_more_statements(harness: Ha
 
 
 async def tenant_ids(harness: Harness) -> list[int]:
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         return await work.rituals.tenant_ids()

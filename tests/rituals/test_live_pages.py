@@ -19,10 +19,10 @@ async def test_pages_hold_every_live_ritual_once_with_its_tenant(
     await companies(harness, ["alpha", "beta", "gamma"])
     await harness.run()  # the default rituals
     await harness.say("claire", "rituel supprimer 2")  # the console tenant's: a deleted one
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         expected = await work.rituals.live_rituals()
     pages = [
-        (records, tenants) async for records, tenants in live_pages(harness.database.sessions, page)
+        (records, tenants) async for records, tenants in live_pages(harness.database.engine, page)
     ]
     assert [record for records, _ in pages for record in records] == expected
     assert all(len(records) <= page for records, _ in pages)
@@ -34,14 +34,14 @@ async def test_pages_hold_every_live_ritual_once_with_its_tenant(
 async def test_planning_page_by_page_plans_every_due_ritual(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(planner_module, "live_pages", lambda sessions: live_pages(sessions, 3))
+    monkeypatch.setattr(planner_module, "live_pages", lambda engine: live_pages(engine, 3))
     harness.clock.set(paris(2026, 3, 2, 8, 0))  # a first Monday: cap reminder and KPI review
     await companies(harness, ["alpha", "beta", "gamma", "delta"])
     await harness.run()
     harness.clock.set(paris(2026, 3, 2, 9, 0, 30))
     report = await harness.clock_a.planner.plan(harness.clock.now())
     assert report.queued == 4 * 2
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         assert all(
             r.checked_until == harness.clock.now() for r in await work.rituals.live_rituals()
         )

@@ -4,9 +4,11 @@ passed to another sender is left as that sender has it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 
 from rituals.transactions import transaction
 from storage import chunks
@@ -19,15 +21,15 @@ LEASE = timedelta(seconds=60)
 
 
 async def claim(harness: Harness, owner: str, limit: int = 10) -> list[ClaimedMessage]:
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         return await work.rituals.claim_outbox(
             owner, ["console"], harness.clock.now(), LEASE, limit
         )
 
 
-async def rows_by_id(harness: Harness) -> dict[int, RitualOutboxRow]:
-    async with harness.database.sessions() as session:
-        rows = (await session.scalars(select(RitualOutboxRow))).all()
+async def rows_by_id(harness: Harness) -> dict[int, Row[Any]]:
+    async with harness.database.engine.connect() as connection:
+        rows = (await connection.execute(select(RitualOutboxRow))).all()
         return {row.id: row for row in rows}
 
 
@@ -45,7 +47,7 @@ async def test_a_batch_records_each_outcome_and_skips_a_row_taken_over(
     now = harness.clock.now()
     retry_at = now + timedelta(seconds=30)
 
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         recorded = await work.rituals.finish_outboxes(
             "sender-1",
             [
@@ -100,13 +102,13 @@ async def test_outcomes_of_rows_another_sender_already_finished_are_not_recorded
     await queue_monday_reminders(harness, MANAGERS[:2])
     first, other = await claim(harness, "sender-1")
     now = harness.clock.now()
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         assert await work.rituals.finish_outboxes(
             "sender-1", [OutboxOutcome(first, "sent", now, platform_message_id="A")]
         ) == {first.id}
     later = now + timedelta(seconds=5)
 
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         recorded = await work.rituals.finish_outboxes(
             "sender-1",
             [

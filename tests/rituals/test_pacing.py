@@ -64,7 +64,7 @@ class HalfSecondMessenger(PacedMessenger):
 
 def paced_sender(harness: Harness, messenger: PacedMessenger, time: ManualTime) -> Sender:
     return Sender(
-        harness.database.sessions,
+        harness.database.engine,
         {"console": messenger},
         harness.clock,
         "paced",
@@ -215,18 +215,18 @@ async def test_a_ritual_changed_after_it_was_read_keeps_its_watermark(harness: H
     harness.clock.set(paris(2026, 3, 9, 8, 0))
     await harness.company()
     await harness.clock_a.planner.plan(harness.clock.now())  # the default rituals
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         (tenant_id,) = await work.rituals.tenant_ids()
         read = await work.rituals.list_rituals(tenant_id)
     assert len(read) == 5
     later = harness.clock.advance(timedelta(minutes=1))
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         await work.rituals.update_ritual(tenant_id, read[0].id, later, enabled=False)
     until = later + timedelta(minutes=5)
 
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         await work.rituals.advance_watermarks(read, until)
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         after = {r.id: r.checked_until for r in await work.rituals.list_rituals(tenant_id)}
 
     assert after[read[0].id] == read[0].checked_until  # changed meanwhile: left alone

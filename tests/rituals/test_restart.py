@@ -58,7 +58,7 @@ async def test_restart_beyond_the_grace_period_records_a_missed_occurrence_repor
     (review,) = harness.messenger.posts
     assert review.target.id == "claire"
     assert "⚠️ Rituels manqués : rappel du cap 09/03/2026" in review.message.text
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         tenant = await work.core.get_tenant((await work.rituals.tenant_ids())[0])
         assert tenant is not None
         summary = await kpi_summary(work.core, tenant, harness.clock.now())

@@ -15,7 +15,7 @@ future pending (it runs past ones at once): the jobs can be read back."""
 
 async def ritual_ids(harness: Harness) -> dict[int, int]:
     """Ritual number → id."""
-    async with transaction(harness.database.sessions) as work:
+    async with transaction(harness.database.engine) as work:
         (tenant_id,) = await work.rituals.tenant_ids()
         return {r.number: r.id for r in await work.rituals.list_rituals(tenant_id)}
 

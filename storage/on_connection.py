@@ -1,0 +1,62 @@
+"""What the SQL repositories share: statements run on the connection of the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+
+from storage.models import Base
+from storage.upserts import insert_unless_taken
+
+
+class OnConnection:
+    """A repository working inside the transaction its caller opened on `connection`.
+
+    Statements are SQLAlchemy Core executions: a `select(SomeRow)` comes back as rows of the
+    table's columns, read by name (`row.id`), never as ORM objects. Nothing is kept between
+    statements, so there is nothing to flush, and no ORM session to pay for."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._dialect = connection.dialect.name
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The transaction's connection (other repositories may share its transaction)."""
+        return self._connection
+
+    async def _fetch_all(self, statement: Executable) -> Sequence[Row[Any]]:
+        """Every row of a statement."""
+        return (await self._connection.execute(statement)).all()
+
+    async def _fetch_first(self, statement: Executable) -> Row[Any] | None:
+        """The first row of a statement, or None."""
+        return (await self._connection.execute(statement)).first()
+
+    async def _fetch_scalar(self, statement: Executable) -> Any:
+        """The first column of the first row of a statement, or None."""
+        return (await self._connection.execute(statement)).scalar()
+
+    async def _fetch_scalars(self, statement: Executable) -> list[Any]:
+        """The first column of every row of a statement."""
+        return list((await self._connection.execute(statement)).scalars())
+
+    async def _insert_ignoring_conflict(
+        self,
+        model: type[Base],
+        values: dict[str, Any],
+        *,
+        conflict: Sequence[str],
+        returning: str,
+    ) -> Any:
+        """INSERT one row ... ON CONFLICT DO NOTHING RETURNING: the returned column, None on
+        conflict. A conflict neither raises nor aborts the surrounding transaction."""
+        statement = insert_unless_taken(
+            self._dialect, model.__tablename__, tuple(conflict), (returning,)
+        )
+        result = await self._connection.execute(statement, dict(values))
+        return result.scalar_one_or_none()
