@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -127,12 +128,18 @@ class Retex:
 
 @dataclass(frozen=True, slots=True)
 class QuickWinSnapshot:
-    """A quick win with what the summary needs: its latest values, oldest first."""
+    """A quick win with what its summary line needs: its latest values (oldest first), the
+    latest measurement itself (its time, for the age), and how many measurements it has."""
 
     quick_win: QuickWin
-    recent: tuple[Measurement, ...]
+    values: tuple[Decimal, ...]
+    latest: Measurement | None
     measurement_count: int
 
-    @property
-    def latest(self) -> Measurement | None:
-        return self.recent[-1] if self.recent else None
+    @classmethod
+    def of(
+        cls, quick_win: QuickWin, recent: Sequence[Measurement], measurement_count: int
+    ) -> QuickWinSnapshot:
+        """The snapshot of `recent`, the latest measurements, oldest first."""
+        values = tuple(measurement.value for measurement in recent)
+        return cls(quick_win, values, recent[-1] if recent else None, measurement_count)

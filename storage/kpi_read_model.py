@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
@@ -109,17 +110,13 @@ def _decoders(dialect: Dialect) -> _Decoders:
     """The column types' own result processing, for this dialect: the driver-level conversion
     of the plain SQL type (SQLite keeps dates and times as text, booleans as 0/1; asyncpg needs
     none) and the `storage.types` decorators (exact decimals, aware UTC times)."""
-    exact = ExactDecimal()
 
     def processor(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
         process = type_.dialect_impl(dialect).result_processor(dialect, None)
         return process if process is not None else _unchanged
 
-    def decimal(value: Any) -> Any:  # (a driver's numeric processor wants the column's type)
-        return exact.process_result_value(value, dialect)
-
     return _Decoders(
-        decimal=decimal,
+        decimal=ExactDecimal.decoder(dialect),  # (a driver's numeric processor wants a column)
         day=processor(Date()),
         moment=processor(UtcDateTime()),
         flag=processor(Boolean()),
@@ -211,7 +208,8 @@ class _Rows:
     counts: tuple[int, int, int] = (0, 0, 0)
     quick_wins: list[QuickWin] = field(default_factory=list)
     measurement_counts: dict[int, int] = field(default_factory=dict)
-    recent: dict[int, list[Measurement]] = field(default_factory=dict)
+    recent: dict[int, tuple[tuple[Decimal, ...], Measurement]] = field(default_factory=dict)
+    """Per quick win with measurements: its latest values, oldest first, and the latest one."""
     retex: list[Retex] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     missed: list[tuple[datetime, int, str]] = field(default_factory=list)
@@ -220,15 +218,15 @@ class _Rows:
     def read(cls, tenant_id: int, rows: Iterable[Any], decode: _Decoders) -> _Rows:
         decimal, moment = decode.decimal, decode.moment
         found = cls()
-        recent = found.recent
+        measurements: dict[int, list[tuple[Any, int, Decimal, int, str]]] = {}
         for row in rows:
             kind, i1, i2, i3, i4, i5, i6, t1, t2, t3, t4, n1, n2, day, at1, at2, at3, flag = row
-            if kind == MEASUREMENT:  # the hot path; positional arguments in `bot.model` order
-                measurement = Measurement(i2, tenant_id, i1, decimal(n1), t1, i3, moment(at1))
-                if i1 in recent:
-                    recent[i1].append(measurement)
+            if kind == MEASUREMENT:  # the hot path: only the value is decoded here
+                entry = (at1, i2, decimal(n1), i3, t1)
+                if i1 in measurements:
+                    measurements[i1].append(entry)
                 else:
-                    recent[i1] = [measurement]
+                    measurements[i1] = [entry]
             elif kind == QUICK_WIN:
                 found.quick_wins.append(
                     QuickWin(
@@ -263,24 +261,31 @@ class _Rows:
                     found.names[i2] = t2
             else:
                 found.missed.append((moment(at1), i1, t1))
+        for quick_win_id, entries in measurements.items():
+            # Oldest first, as stored: the time as the driver gives it (SQLite's fixed-width
+            # UTC text, or a datetime) then the id; only the latest is decoded whole.
+            entries.sort()
+            at, measurement_id, value, author_id, note = entries[-1]
+            latest = Measurement(
+                measurement_id, tenant_id, quick_win_id, value, note, author_id, moment(at)
+            )
+            found.recent[quick_win_id] = (tuple(entry[2] for entry in entries), latest)
         return found
 
     def quick_win_snapshots(self) -> tuple[QuickWinSnapshot, ...]:
-        """The quick wins in number order, each with its latest measurements, oldest first."""
-        return tuple(
-            QuickWinSnapshot(
-                quick_win=qw,
-                recent=tuple(sorted(self.recent.get(qw.id, ()), key=_MEASURED)),
-                measurement_count=self.measurement_counts[qw.id],
-            )
-            for qw in sorted(self.quick_wins, key=_NUMBER)
-        )
+        """The quick wins in number order, each with its latest values, oldest first."""
+        snapshots = []
+        for qw in sorted(self.quick_wins, key=_NUMBER):
+            values, latest = self.recent.get(qw.id, _NO_MEASUREMENT)
+            snapshots.append(QuickWinSnapshot(qw, values, latest, self.measurement_counts[qw.id]))
+        return tuple(snapshots)
 
 
 _NUMBER = attrgetter("number")
 _CREATED = attrgetter("created_at", "id")
-_MEASURED = attrgetter("measured_at", "id")
-"""Sort keys: quick wins by number, retex and measurements by time then id."""
+"""Sort keys: quick wins by number, retex by time then id."""
+
+_NO_MEASUREMENT: tuple[tuple[Decimal, ...], Measurement | None] = ((), None)
 
 
 @functools.cache

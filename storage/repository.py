@@ -515,11 +515,7 @@ class SqlRepository(OnConnection):
                 recent_by_id[row.quick_win_id].append(_measurement(row))
 
         return [
-            QuickWinSnapshot(
-                quick_win=_quick_win(row),
-                recent=tuple(recent_by_id[row.id]),
-                measurement_count=counts[row.id],
-            )
+            QuickWinSnapshot.of(_quick_win(row), recent_by_id[row.id], counts[row.id])
             for row in quick_wins
         ]
 

@@ -184,6 +184,8 @@ async def snapshot_of(repo: Repository, tenant: Tenant) -> KpiSnapshot:
 async def test_the_snapshot_holds_one_tenants_figures(store: SqlStore, seeded: Seeded) -> None:
     async with store.transaction() as repo:
         snapshot = await snapshot_of(repo, seeded.a)
+        marie = await repo.get_member(seeded.a.id, "UA1")
+    assert marie is not None
 
     assert snapshot.cap is not None and (snapshot.cap.version, snapshot.cap.text) == (
         2,
@@ -194,13 +196,27 @@ async def test_the_snapshot_holds_one_tenants_figures(store: SqlStore, seeded: S
     assert [s.quick_win.number for s in snapshot.quick_wins] == [1, 2, 4]  # QW-3 is closed
     assert [s.quick_win for s in snapshot.quick_wins[:2]] == [seeded.q1, seeded.q2]
     one, two, four = snapshot.quick_wins
-    assert one.measurement_count == 13 and len(one.recent) == RECENT_MEASUREMENTS
-    assert [m.note for m in one.recent] == ["j5", "j6", "j7", "j8", "j9", "j10", "first", "second"]
-    assert one.latest is not None and one.latest.value == Decimal("17.25")
-    assert str(one.recent[0].value) == "36.883"  # 52.5 - 3.1234 × 5, exact
-    assert all(m.measured_at.tzinfo == UTC for m in one.recent)
-    assert (two.recent, two.measurement_count) == ((), 0)
-    assert [str(m.value) for m in four.recent] == ["39", "38"]
+    assert one.measurement_count == 13 and len(one.values) == RECENT_MEASUREMENTS
+    # days 5 to 10 (stored out of order), then the two of the same instant, by id
+    assert list(one.values) == [
+        *(Decimal("52.5") - Decimal("3.1234") * day for day in range(5, 11)),
+        Decimal("18.5"),
+        Decimal("17.25"),
+    ]
+    assert str(one.values[0]) == "36.883"  # 52.5 - 3.1234 × 5, exact
+    assert one.latest is not None
+    assert (one.latest.value, one.latest.note, one.latest.author_id) == (
+        Decimal("17.25"),
+        "second",
+        marie.id,
+    )
+    assert (one.latest.tenant_id, one.latest.quick_win_id) == (seeded.a.id, seeded.q1.id)
+    assert (
+        one.latest.measured_at == NOW - timedelta(days=49) and one.latest.measured_at.tzinfo == UTC
+    )
+    assert (two.values, two.latest, two.measurement_count) == ((), None, 0)
+    assert [str(v) for v in four.values] == ["39", "38"]
+    assert four.latest is not None and four.latest.note == "" and str(four.latest.value) == "38"
     assert four.quick_win == replace(seeded.q4, celebrated_at=NOW - timedelta(days=56))
 
     assert snapshot.retex_count == 5
@@ -255,17 +271,17 @@ async def test_recent_and_highlights_bound_the_lists(store: SqlStore, seeded: Se
         everything = await repo.kpi_snapshot(
             seeded.a.id, recent=100, since=NOW - timedelta(days=365), highlights=100
         )
-    assert [(s.recent, s.measurement_count) for s in counts_only.quick_wins] == [
-        ((), 13),
-        ((), 0),
-        ((), 2),
+    assert [(s.values, s.latest, s.measurement_count) for s in counts_only.quick_wins] == [
+        ((), None, 13),
+        ((), None, 0),
+        ((), None, 2),
     ]
     assert (counts_only.retex, counts_only.retex_count, dict(counts_only.author_names)) == (
         (),
         5,
         {},
     )
-    assert [len(s.recent) for s in everything.quick_wins] == [13, 0, 2]
+    assert [len(s.values) for s in everything.quick_wins] == [13, 0, 2]
     assert everything.retex_count == 6 and len(everything.retex) == 6
     assert [name for name, _ in everything.missed] == [
         "relance du cap",
@@ -431,7 +447,12 @@ async def test_the_home_snapshot_agrees_with_the_fine_grained_methods(
     ]
     (one,) = homes["Marie"].quick_wins
     assert one.measurement_count == 13
-    assert [m.note for m in one.recent] == ["j10", "first", "second"]
+    assert list(one.values) == [
+        Decimal("52.5") - Decimal("3.1234") * 10,
+        Decimal("18.5"),
+        Decimal("17.25"),
+    ]
+    assert one.latest is not None and one.latest.note == "second"
     assert in_another_tenant == HomeSnapshot(homes["Zoé"].cap, False, ())
     assert unknown_tenant == HomeSnapshot(None, False, ())
 

@@ -775,20 +775,20 @@ async def test_active_snapshots(store: SqlStore, world: World, clock: FakeClock)
     assert [s.quick_win.number for s in snapshots] == [1, 2, 4]
     assert [s.quick_win for s in snapshots] == [q1, q2, q4]
     one, two, four = snapshots
-    assert [str(m.value) for m in one.recent] == ["1.5", "2", "2.5"]  # days 3, 4, 5
-    assert [m.measured_at for m in one.recent] == [start + timedelta(days=d) for d in (3, 4, 5)]
+    assert [str(v) for v in one.values] == ["1.5", "2", "2.5"]  # days 3, 4, 5
     assert one.measurement_count == 5
     assert one.latest is not None and str(one.latest.value) == "2.5"
-    assert (two.recent, two.measurement_count, two.latest) == ((), 0, None)
-    assert [str(m.value) for m in four.recent] == ["10", "20"]
+    assert one.latest.measured_at == start + timedelta(days=5)
+    assert (two.values, two.measurement_count, two.latest) == ((), 0, None)
+    assert [str(v) for v in four.values] == ["10", "20"]
     assert four.measurement_count == 2
 
-    assert [(s.quick_win.number, s.recent, s.measurement_count) for s in counts_only] == [
+    assert [(s.quick_win.number, s.values, s.measurement_count) for s in counts_only] == [
         (1, (), 5),
         (2, (), 0),
         (4, (), 2),
     ]
-    assert [(s.quick_win.id, len(s.recent), s.measurement_count) for s in b_snapshots] == [
+    assert [(s.quick_win.id, len(s.values), s.measurement_count) for s in b_snapshots] == [
         (b_qw.id, 1, 1)
     ]
 
@@ -820,7 +820,7 @@ async def test_active_snapshots_use_a_bounded_number_of_queries(
     assert len(selects) == 3, selects  # quick wins, counts, latest measurements
     assert len(snapshots) == 12
     assert [s.measurement_count for s in snapshots] == [i % 4 for i in range(12)]
-    assert all(len(s.recent) == min(2, i % 4) for i, s in enumerate(snapshots))
+    assert all(len(s.values) == min(2, i % 4) for i, s in enumerate(snapshots))
 
 
 # --------------------------------------------------------------------------- retex
