@@ -179,6 +179,23 @@ async def test_a_listener_removed_restores_the_one_trip_path(sqlite_readings: Da
         assert await read_in_one_trip(connection, STATEMENT, PARAMETERS, len) == 4
 
 
+async def test_an_invalidated_connection_is_given_back_by_sqlalchemy(
+    sqlite_readings: Database,
+) -> None:
+    """The driver connection is read directly while SQLAlchemy's is open and valid; once
+    invalidated (a broken connection), SQLAlchemy reconnects it first, as for its own path."""
+    readings = sqlite_readings
+    async with readings.engine.connect() as connection:
+        first = await read_in_one_trip(connection, STATEMENT, PARAMETERS, raw_rows)
+        before = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        await connection.invalidate()
+        assert connection.invalidated
+        again = await read_in_one_trip(connection, STATEMENT, PARAMETERS, raw_rows)
+        after = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    assert first == again and first is not None and len(first) == 4
+    assert isinstance(after, OneTripConnection) and after is not before
+
+
 def _sqlite() -> sa.Dialect:
     from sqlalchemy.dialects import sqlite
 
