@@ -22,7 +22,7 @@ class QuickWinFigures:
 
 def figures(snapshot: QuickWinSnapshot, today: date, timezone: str) -> QuickWinFigures:
     qw = snapshot.quick_win
-    values = list(snapshot.values)
+    values = snapshot.values
     current = values[-1] if values else qw.baseline
     ratio = progress.progress(qw.baseline, qw.target, current)
     start = formatting.local_date(qw.created_at, timezone)

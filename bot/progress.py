@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -48,7 +49,7 @@ def status(ratio: float, start: date, due: date, today: date) -> Status:
     return Status.AT_RISK
 
 
-def trend(baseline: Decimal, target: Decimal, values: list[Decimal]) -> Trend:
+def trend(baseline: Decimal, target: Decimal, values: Sequence[Decimal]) -> Trend:
     """Whether the last result moved towards the target, away from it, or not at all."""
     if len(values) < 2:
         return Trend.FLAT
@@ -61,12 +62,13 @@ def trend(baseline: Decimal, target: Decimal, values: list[Decimal]) -> Trend:
     return Trend.FLAT
 
 
-def sparkline(values: list[Decimal]) -> str:
-    """A tiny chart of the values, e.g. "█▆▅▃▂"."""
+def sparkline(values: Sequence[Decimal]) -> str:
+    """A tiny chart of the values, e.g. "█▆▅▃▂": each value's exact step between the lowest
+    (▁) and the highest (█)."""
     if not values:
         return ""
     low, high = min(values), max(values)
     if high == low:
         return SPARK_CHARS[3] * len(values)
-    steps = len(SPARK_CHARS) - 1
-    return "".join(SPARK_CHARS[int((v - low) / (high - low) * steps)] for v in values)
+    span, steps = high - low, len(SPARK_CHARS) - 1
+    return "".join([SPARK_CHARS[int((value - low) * steps // span)] for value in values])

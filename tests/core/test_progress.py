@@ -47,3 +47,9 @@ def test_sparkline_spans_min_to_max() -> None:
     assert sparkline([D(1), D(2), D(3)]) == "▁▄█"
     assert sparkline([D(5), D(5)]) == "▄▄"
     assert sparkline([]) == ""
+
+
+def test_sparkline_steps_are_exact() -> None:
+    assert sparkline([D(n) for n in range(8)]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([D(n) / 7 for n in (0, 1, 2, 6, 7)]) == "▁▂▃▇█"  # sevenths: inexact decimals
+    assert sparkline((D("0.1"), D("0.2"), D("0.3"))) == "▁▄█"  # any sequence
