@@ -128,18 +128,15 @@ class Retex:
 
 @dataclass(frozen=True, slots=True)
 class QuickWinSnapshot:
-    """A quick win with what its summary line needs: its latest values (oldest first), the
-    latest measurement itself (its time, for the age), and how many measurements it has."""
+    """A quick win with what its summary line needs: its latest values (oldest first) and the
+    latest measurement itself (its time, for the age)."""
 
     quick_win: QuickWin
     values: tuple[Decimal, ...]
     latest: Measurement | None
-    measurement_count: int
 
     @classmethod
-    def of(
-        cls, quick_win: QuickWin, recent: Sequence[Measurement], measurement_count: int
-    ) -> QuickWinSnapshot:
+    def of(cls, quick_win: QuickWin, recent: Sequence[Measurement]) -> QuickWinSnapshot:
         """The snapshot of `recent`, the latest measurements, oldest first."""
         values = tuple(measurement.value for measurement in recent)
-        return cls(quick_win, values, recent[-1] if recent else None, measurement_count)
+        return cls(quick_win, values, recent[-1] if recent else None)

@@ -73,7 +73,7 @@ _OCCURRENCE = RitualOccurrenceRow.__table__
 #                acknowledged the cap, i6 retex count; for a home i4 1 if its person did
 #   QUICK_WIN    one per active quick win: i1 id, i2 number, t1 title, t2 kpi, t3 unit,
 #                n1 baseline, n2 target, day due, i3 owner, i4 created by, at1 created at,
-#                t4 state, at2 closed at, at3 celebrated at, i5 measurement count
+#                t4 state, at2 closed at, at3 celebrated at
 #   MEASUREMENT  the latest `recent` of each active quick win: i1 quick win id, i2 id,
 #                n1 value, t1 note, i3 author, at1 measured at
 #   RETEX        the newest `highlights` since `since`: i1 id, t1 text, i2 author, flag
@@ -133,9 +133,9 @@ async def read_kpi_snapshot(
     """The figures of `bot.summaries.kpi_summary` for one tenant, in one statement.
 
     The tenant's language, current cap, managers and acknowledgements, retex count; each
-    active quick win with its number of measurements; the latest `recent` measurements of
-    each (one `ORDER BY measured_at DESC, id DESC LIMIT recent` range of the
-    (quick_win_id, measured_at) index per quick win); the newest `highlights` retex since
+    active quick win; the latest `recent` measurements of each (one `ORDER BY measured_at
+    DESC, id DESC LIMIT recent` range of the (quick_win_id, measured_at) index per quick
+    win); the newest `highlights` retex since
     `since` with their authors' names; the ritual occurrences missed since `since`.
 
     A plain Core statement on the transaction's connection: no ORM entity is loaded (the
@@ -172,8 +172,8 @@ async def read_home_snapshot(
     connection: AsyncConnection, tenant_id: int, member_id: int, *, recent: int
 ) -> HomeSnapshot:
     """The figures of `bot.home.home_message` for one person, in one statement: the current
-    cap, whether they acknowledged it, and their own active quick wins, each with its number
-    of measurements and its latest `recent` ones (read as for the KPI summary)."""
+    cap, whether they acknowledged it, and their own active quick wins, each with its latest
+    `recent` measurements (read as for the KPI summary)."""
     rows = await _run(
         connection,
         _home_statement,
@@ -207,7 +207,6 @@ class _Rows:
     cap: CapVersion | None = None
     counts: tuple[int, int, int] = (0, 0, 0)
     quick_wins: list[QuickWin] = field(default_factory=list)
-    measurement_counts: dict[int, int] = field(default_factory=dict)
     recent: dict[int, tuple[tuple[Decimal, ...], Measurement]] = field(default_factory=dict)
     """Per quick win with measurements: its latest values, oldest first, and the latest one."""
     retex: list[Retex] = field(default_factory=list)
@@ -247,7 +246,6 @@ class _Rows:
                         celebrated_at=moment(at3),
                     )
                 )
-                found.measurement_counts[i1] = int(i5)
             elif kind == HEADER:
                 found.locale = Locale(t1)
                 if i1 is not None:
@@ -277,7 +275,7 @@ class _Rows:
         snapshots = []
         for qw in sorted(self.quick_wins, key=_NUMBER):
             values, latest = self.recent.get(qw.id, _NO_MEASUREMENT)
-            snapshots.append(QuickWinSnapshot(qw, values, latest, self.measurement_counts[qw.id]))
+            snapshots.append(QuickWinSnapshot(qw, values, latest))
         return tuple(snapshots)
 
 
@@ -428,15 +426,10 @@ def _header(tenant_id: ColumnElement[int], counts: Mapping[str, ColumnElement[An
 
 
 def _quick_wins(dialect: str, active: ColumnElement[bool]) -> tuple[Any, Any]:
-    """The QUICK_WIN rows of the quick wins `active` selects, with their counts, and the
-    MEASUREMENT rows of their latest `recent` measurements."""
+    """The QUICK_WIN rows of the quick wins `active` selects and the MEASUREMENT rows of
+    their latest `recent` measurements (no count: nothing shows it, and counting reads every
+    measurement of a quick win, a cost that grows with its history)."""
     recent = bindparam("recent", type_=Integer)
-    counted = (
-        select(func.count())
-        .select_from(_MEASUREMENT)
-        .where(_MEASUREMENT.c.quick_win_id == _QUICK_WIN.c.id)
-        .scalar_subquery()
-    )
     quick_wins = _branch(
         QUICK_WIN,
         {
@@ -454,7 +447,6 @@ def _quick_wins(dialect: str, active: ColumnElement[bool]) -> tuple[Any, Any]:
             "t4": _QUICK_WIN.c.state,
             "at2": _QUICK_WIN.c.closed_at,
             "at3": _QUICK_WIN.c.celebrated_at,
-            "i5": counted,
         },
     ).where(active)
 

@@ -489,35 +489,22 @@ class SqlRepository(OnConnection):
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
         """Every active quick win with its latest `recent` measurements, in number order.
 
-        Three queries whatever the number of quick wins and however long their history: the
-        quick wins; their counts (one GROUP BY, index-only); and their latest measurements,
-        one `ORDER BY measured_at DESC LIMIT recent` per quick win on the
-        (quick_win_id, measured_at) index, glued with UNION ALL.
+        Two queries whatever the number of quick wins and however long their history: the
+        quick wins, and their latest measurements, one `ORDER BY measured_at DESC LIMIT
+        recent` per quick win on the (quick_win_id, measured_at) index, glued with UNION ALL.
         """
         quick_wins = await self._fetch_all(self._quick_wins_query(tenant_id, active_only=True))
         if not quick_wins:
             return []
         ids = [row.id for row in quick_wins]
         recent_by_id: dict[int, list[Measurement]] = {qw_id: [] for qw_id in ids}
-        counts: dict[int, int] = dict.fromkeys(ids, 0)
-        result_counts = await self._connection.execute(
-            select(MeasurementRow.quick_win_id, func.count())
-            .where(MeasurementRow.tenant_id == tenant_id, MeasurementRow.quick_win_id.in_(ids))
-            .group_by(MeasurementRow.quick_win_id)
-        )
-        counts.update({qw_id: int(n) for qw_id, n in result_counts.all()})
-        with_history = [qw_id for qw_id in ids if counts[qw_id]]
-        if recent > 0 and with_history:
+        if recent > 0:
             params: dict[str, Any] = {"tenant_id": tenant_id, "recent": recent}
-            params |= {f"qw_{i}": qw_id for i, qw_id in enumerate(with_history)}
-            rows = await self._connection.execute(_latest_measurements(len(with_history)), params)
+            params |= {f"qw_{i}": qw_id for i, qw_id in enumerate(ids)}
+            rows = await self._connection.execute(_latest_measurements(len(ids)), params)
             for row in rows.all():
                 recent_by_id[row.quick_win_id].append(_measurement(row))
-
-        return [
-            QuickWinSnapshot.of(_quick_win(row), recent_by_id[row.id], counts[row.id])
-            for row in quick_wins
-        ]
+        return [QuickWinSnapshot.of(_quick_win(row), recent_by_id[row.id]) for row in quick_wins]
 
     # ------------------------------------------------------------------ retex
 

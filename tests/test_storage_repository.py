@@ -775,22 +775,18 @@ async def test_active_snapshots(store: SqlStore, world: World, clock: FakeClock)
     assert [s.quick_win.number for s in snapshots] == [1, 2, 4]
     assert [s.quick_win for s in snapshots] == [q1, q2, q4]
     one, two, four = snapshots
-    assert [str(v) for v in one.values] == ["1.5", "2", "2.5"]  # days 3, 4, 5
-    assert one.measurement_count == 5
+    assert [str(v) for v in one.values] == ["1.5", "2", "2.5"]  # days 3, 4, 5 of 1 to 5
     assert one.latest is not None and str(one.latest.value) == "2.5"
     assert one.latest.measured_at == start + timedelta(days=5)
-    assert (two.values, two.measurement_count, two.latest) == ((), 0, None)
+    assert (two.values, two.latest) == ((), None)
     assert [str(v) for v in four.values] == ["10", "20"]
-    assert four.measurement_count == 2
 
-    assert [(s.quick_win.number, s.values, s.measurement_count) for s in counts_only] == [
-        (1, (), 5),
-        (2, (), 0),
-        (4, (), 2),
+    assert [(s.quick_win.number, s.values, s.latest) for s in counts_only] == [
+        (1, (), None),
+        (2, (), None),
+        (4, (), None),
     ]
-    assert [(s.quick_win.id, len(s.values), s.measurement_count) for s in b_snapshots] == [
-        (b_qw.id, 1, 1)
-    ]
+    assert [(s.quick_win.id, len(s.values)) for s in b_snapshots] == [(b_qw.id, 1)]
 
 
 async def test_active_snapshots_use_a_bounded_number_of_queries(
@@ -817,10 +813,10 @@ async def test_active_snapshots_use_a_bounded_number_of_queries(
             snapshots = await repo.active_snapshots(world.a.id, 2)
 
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 3, selects  # quick wins, counts, latest measurements
+    assert len(selects) == 2, selects  # quick wins, latest measurements
     assert len(snapshots) == 12
-    assert [s.measurement_count for s in snapshots] == [i % 4 for i in range(12)]
-    assert all(len(s.values) == min(2, i % 4) for i, s in enumerate(snapshots))
+    assert [len(s.values) for s in snapshots] == [min(2, i % 4) for i in range(12)]
+    assert [s.latest is None for s in snapshots] == [i % 4 == 0 for i in range(12)]
 
 
 # --------------------------------------------------------------------------- retex

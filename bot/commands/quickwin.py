@@ -179,7 +179,7 @@ async def record_result(ctx: Context, ref: str, text: str, extra_note: str = "")
         raise UserError("error.too_long", count=len(note), limit=MAX_NOTE, field="note")
     await ctx.repo.add_measurement(ctx.tenant.id, qw.id, value, note.strip(), ctx.actor.id, ctx.now)
     recent = await ctx.repo.measurements(ctx.tenant.id, qw.id, RECENT_MEASUREMENTS)
-    figs = figures(QuickWinSnapshot.of(qw, recent, len(recent)), ctx.today, ctx.tenant.timezone)
+    figs = figures(QuickWinSnapshot.of(qw, recent), ctx.today, ctx.tenant.timezone)
     text = ctx.t(
         "qw.logged",
         author=ctx.actor.display_name,
@@ -232,7 +232,7 @@ async def show(ctx: Context, args: str) -> list[Message]:
     ref, _ = split_first(args)
     qw = await find(ctx, ref)
     history = await ctx.repo.measurements(ctx.tenant.id, qw.id, HISTORY)
-    snapshot = QuickWinSnapshot.of(qw, history[-RECENT_MEASUREMENTS:], len(history))
+    snapshot = QuickWinSnapshot.of(qw, history[-RECENT_MEASUREMENTS:])
     figs = figures(snapshot, ctx.today, ctx.tenant.timezone)
     names = await member_names(ctx.repo, ctx.tenant.id)
     return [detail_message(ctx.tenant, qw, figs, names.get(qw.owner_id, "?"), history, names)]

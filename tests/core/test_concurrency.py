@@ -30,4 +30,5 @@ async def test_concurrent_results_are_all_stored(chat: Chat, clock: FakeClock) -
             "console", "acme", "ACME", chat.engine.default_locale, "Europe/Paris"
         )
         [snapshot] = await repo.active_snapshots(tenant.id, 8)
-    assert snapshot.measurement_count == CONCURRENT_COMMANDS
+        stored = await repo.measurements(tenant.id, snapshot.quick_win.id, 10 * CONCURRENT_COMMANDS)
+    assert len(stored) == CONCURRENT_COMMANDS
