@@ -7,6 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -22,22 +23,31 @@ from storage.database import Database, normalise_url
 
 CONNECT_SECONDS = 5.0
 
-#: What a developer would write by hand for the same figures: each active quick win with its
-#: latest measurement and its number of measurements, plus the tenant's recent retex count.
-HAND_WRITTEN = sa.text(
-    """
-    SELECT q.number, q.title, q.baseline, q.target, q.due,
+_LATEST_AND_RETEX = """
            (SELECT m.value FROM measurement m WHERE m.quick_win_id = q.id
              ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS latest,
            (SELECT m.measured_at FROM measurement m WHERE m.quick_win_id = q.id
              ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS latest_at,
-           (SELECT count(*) FROM measurement m WHERE m.quick_win_id = q.id) AS measurements,
            (SELECT count(*) FROM retex r WHERE r.tenant_id = q.tenant_id
              AND r.created_at >= :since) AS retex
       FROM quick_win q
      WHERE q.tenant_id = :tenant AND q.state = 'active'
      ORDER BY q.number
-    """
+"""
+
+#: What a developer would write by hand for the same figures: each active quick win with its
+#: latest measurement and its number of measurements, plus the tenant's recent retex count.
+HAND_WRITTEN = sa.text(
+    "SELECT q.number, q.title, q.baseline, q.target, q.due,"
+    " (SELECT count(*) FROM measurement m WHERE m.quick_win_id = q.id) AS measurements,"
+    + _LATEST_AND_RETEX
+)
+
+#: The same without the number of measurements, which the summary no longer reads (nothing
+#: shows it): measured alongside, so the row's ratio is also given against the figures the
+#: summary reads.
+HAND_WRITTEN_WITHOUT_COUNT = sa.text(
+    "SELECT q.number, q.title, q.baseline, q.target, q.due," + _LATEST_AND_RETEX
 )
 
 
@@ -47,8 +57,18 @@ async def timed(action: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-async def compare(database: Database, tenant_id: int, repeats: int) -> tuple[float, float, int]:
-    """Median seconds of (kpi summary, hand-written query), alternating; active quick wins."""
+@dataclass(frozen=True)
+class Timings:
+    """Median seconds of the summary and of each hand-written query; active quick wins."""
+
+    ours: float
+    by_hand: float
+    by_hand_without_count: float
+    active: int
+
+
+async def compare(database: Database, tenant_id: int, repeats: int) -> Timings:
+    """The summary and the two hand-written queries, each run in turn (the order rotating)."""
 
     async def summary() -> object:
         async with database.store.transaction() as repo:
@@ -58,50 +78,69 @@ async def compare(database: Database, tenant_id: int, repeats: int) -> tuple[flo
 
     rows: list[object] = []
 
-    async def by_hand() -> object:
-        async with database.engine.connect() as connection:
-            result = await connection.execute(
-                HAND_WRITTEN, {"tenant": tenant_id, "since": NOW - RETEX_WINDOW}
-            )
-            rows[:] = result.all()
-        return rows
+    def by_hand(query: sa.TextClause) -> Callable[[], Awaitable[object]]:
+        async def run() -> object:
+            async with database.engine.connect() as connection:
+                result = await connection.execute(
+                    query, {"tenant": tenant_id, "since": NOW - RETEX_WINDOW}
+                )
+                rows[:] = result.all()
+            return rows
 
-    await summary()  # warm: connections, statement caches
-    await by_hand()
-    ours: list[float] = []
-    theirs: list[float] = []
+        return run
+
+    actions = [summary, by_hand(HAND_WRITTEN), by_hand(HAND_WRITTEN_WITHOUT_COUNT)]
+    times: list[list[float]] = [[] for _ in actions]
+    for action in actions:  # warm: connections, statement caches
+        await action()
     for index in range(repeats):
-        pair = [(summary, ours), (by_hand, theirs)]
-        for action, times in reversed(pair) if index % 2 else pair:
-            times.append(await timed(action))
-    return median(ours), median(theirs), len(rows)
+        for turn in range(len(actions)):
+            which = (index + turn) % len(actions)
+            times[which].append(await timed(actions[which]))
+    ours, theirs, without_count = (median(each) for each in times)
+    return Timings(ours, theirs, without_count, len(rows))
 
 
-def lines_for(engine_name: str, sizes: Sizes, ours: float, theirs: float, note: str) -> Line:
-    return Line(
-        "3",
-        f"KPI summary, {engine_name}",
-        "one tenant's summary",
-        "ms",
-        value=1000 * ours,
-        baseline=1000 * theirs,
-        target=ratio_at_most(2.0),
-        note=f"{sizes.label()}; baseline: one hand-written SQL aggregate{note}",
-    )
+def lines_for(engine_name: str, sizes: Sizes, timings: Timings, note: str) -> list[Line]:
+    common = f"{sizes.label()}; {timings.active} active quick wins{note}"
+    return [
+        Line(
+            "3",
+            f"KPI summary, {engine_name}",
+            "one tenant's summary",
+            "ms",
+            value=1000 * timings.ours,
+            baseline=1000 * timings.by_hand,
+            target=ratio_at_most(2.0),
+            note=f"baseline: one hand-written SQL aggregate; {common}",
+        ),
+        Line(
+            "3",
+            f"KPI summary, {engine_name}",
+            "same, baseline without the count",
+            "ms",
+            value=1000 * timings.ours,
+            baseline=1000 * timings.by_hand_without_count,
+            target=ratio_at_most(2.0),
+            note=(
+                "baseline: the same aggregate without each quick win's number of measurements,"
+                " which the summary no longer reads"
+            ),
+        ),
+    ]
 
 
-async def on_sqlite(sizes: Sizes, options: Options, tenant_id: int) -> Line:
+async def on_sqlite(sizes: Sizes, options: Options, tenant_id: int) -> list[Line]:
     path, reused = await sqlite_database(sizes)
     database = Database.from_url(f"sqlite:///{path}")
     try:
-        ours, theirs, active = await compare(database, tenant_id, options.kpi_repeats)
+        timings = await compare(database, tenant_id, options.kpi_repeats)
     finally:
         await database.dispose()
-    cached = " (cached file)" if reused else ""
-    return lines_for("SQLite", sizes, ours, theirs, f"; {active} active quick wins{cached}")
+    return lines_for("SQLite", sizes, timings, " (cached file)" if reused else "")
 
 
-async def on_postgres(sizes: Sizes, options: Options, tenant_id: int) -> Line:
+async def on_postgres(sizes: Sizes, options: Options, tenant_id: int) -> list[Line]:
     url = normalise_url(options.postgres_url)
     admin = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     schema = f"bench_kpi_{uuid.uuid4().hex[:12]}"
@@ -110,14 +149,14 @@ async def on_postgres(sizes: Sizes, options: Options, tenant_id: int) -> Line:
             connection = await asyncio.wait_for(admin.connect(), CONNECT_SECONDS)
         except (OSError, TimeoutError, DBAPIError) as error:
             reason = str(error).splitlines()[0][:120]
-            return missing_line("3", "KPI summary, PostgreSQL", f"unreachable ({reason})")
+            return [missing_line("3", "KPI summary, PostgreSQL", f"unreachable ({reason})")]
         try:
             await connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
             try:
                 database = Database.from_url(options.postgres_url, schema=schema)
                 try:
                     await load_postgres(database, sizes)
-                    ours, theirs, active = await compare(database, tenant_id, options.kpi_repeats)
+                    timings = await compare(database, tenant_id, options.kpi_repeats)
                 finally:
                     await database.dispose()
             finally:
@@ -126,13 +165,13 @@ async def on_postgres(sizes: Sizes, options: Options, tenant_id: int) -> Line:
             await connection.close()
     finally:
         await admin.dispose()
-    return lines_for("PostgreSQL", sizes, ours, theirs, f"; {active} active quick wins")
+    return lines_for("PostgreSQL", sizes, timings, "")
 
 
 async def run(options: Options) -> list[Line]:
     sizes = Sizes(options.kpi_tenants, options.kpi_quick_wins, options.kpi_measurements)
     tenant_id = (sizes.tenants + 1) // 2
     return [
-        await on_sqlite(sizes, options, tenant_id),
-        await on_postgres(sizes, options, tenant_id),
+        *await on_sqlite(sizes, options, tenant_id),
+        *await on_postgres(sizes, options, tenant_id),
     ]
