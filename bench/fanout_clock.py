@@ -7,12 +7,12 @@ Protocol: prints "ready", reads "go", prints "started <monotonic>", reads "stop"
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import time
 from datetime import datetime, timedelta
 
 from bot.engine import Engine
+from main.cli import configure_logging
 from main.rituals_app import RitualRuntime
 from main.server import build_platforms, prepare_database
 from main.settings import Settings
@@ -72,9 +72,5 @@ async def main(start: datetime) -> int:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(
-        level=Settings().log_level.upper() or "INFO",
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(Settings().log_level.upper() or "INFO")  # as `boussole clock` does
     sys.exit(asyncio.run(main(datetime.fromisoformat(sys.argv[1]))))
