@@ -12,6 +12,26 @@ from main.settings import Settings
 
 MIN_PYTHON = (3, 12)
 
+NOISY_LOGGERS = ("alembic", "apscheduler", "microsoft_agents")
+"""Libraries that log every step at INFO: WARNING and above only."""
+
+EAGER_DEBUG_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client")
+"""slack_sdk builds its debug lines for every call (request and response, bodies included)
+whenever its logger's own level is unset, even with DEBUG off. These loggers get the level in
+force, so the lines are built only when they are logged."""
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at `level` (a name: DEBUG, INFO, ...)."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    in_force = logging.getLogger().getEffectiveLevel()
+    for eager in EAGER_DEBUG_LOGGERS:
+        logging.getLogger(eager).setLevel(in_force)
+
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
@@ -45,27 +65,6 @@ def run(argv: Sequence[str] | None = None) -> None:
         sys.exit(asyncio.run(dispatch(args, settings)))
     except KeyboardInterrupt:
         sys.exit(130)
-
-
-NOISY_LOGGERS = ("alembic", "apscheduler", "microsoft_agents")
-"""Libraries that log every step at INFO: WARNING and above only."""
-
-EAGER_DEBUG_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client")
-"""slack_sdk builds its debug lines for every call (request and response, bodies included:
-~80 us a call) whenever its logger's own level is unset, even with DEBUG off. These loggers
-get the level in force, so the lines are built only when they are logged."""
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr at `level` (a name: DEBUG, INFO, ...)."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in NOISY_LOGGERS:
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    in_force = logging.getLogger().getEffectiveLevel()
-    for eager in EAGER_DEBUG_LOGGERS:
-        logging.getLogger(eager).setLevel(in_force)
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
