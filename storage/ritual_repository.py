@@ -366,8 +366,7 @@ class RitualRepository(OnConnection):
             )
             .values(checked_until=until)
         )
-        connection = self._connection
-        await connection.execute(
+        await self._connection.execute(
             statement,
             [
                 {
@@ -429,11 +428,10 @@ class RitualRepository(OnConnection):
             }
             for tenant_id, claim in claims
         ]
-        connection = self._connection
         claiming = insert_unless_taken(
             self._dialect, RitualOccurrenceRow.__tablename__, _OCCURRENCE_KEY, _OCCURRENCE_COLUMNS
         )
-        result = await connection.execute(claiming, rows)
+        result = await self._connection.execute(claiming, rows)
         records = (_occurrence(row) for row in result)
         return {(record.ritual_id, record.scheduled_local): record for record in records}
 
@@ -532,8 +530,7 @@ class RitualRepository(OnConnection):
             for index, draft in enumerate(drafts, start=1)
         ]
         if rows:
-            connection = self._connection
-            await connection.execute(_QUEUE_MESSAGE, rows)
+            await self._connection.execute(_QUEUE_MESSAGE, rows)
 
     async def outbox(self, tenant_id: int | None = None) -> list[OutboxRecord]:
         """Outbox rows, oldest first (optionally of one tenant)."""
@@ -647,20 +644,19 @@ class RitualRepository(OnConnection):
         lease_values = {"status": "sending", "lease_owner": owner, "lease_expires_at": now + lease}
         if self._dialect == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
-        connection = self._connection  # plain rows: no ORM entity
-        seen = _within_quota((await connection.execute(candidates)).all(), quota, limit)
+        seen = _within_quota(await self._fetch_all(candidates), quota, limit)
         if not seen:
             return []
         previous = {row.id: (row.status, row.attempts) for row in seen}
         statement = update(_OUTBOX).where(_OUTBOX.c.id.in_(list(previous)))
         if self._dialect != "postgresql":
             statement = statement.where(_claimable(now))
-        claimed = await connection.execute(
+        claimed = await self._fetch_all(
             statement.values(**lease_values, attempts=_OUTBOX.c.attempts + 1).returning(
                 *_CLAIMED_COLUMNS
             )
         )
-        rows = sorted(claimed.all(), key=lambda row: row.id)
+        rows = sorted(claimed, key=lambda row: row.id)
         return [
             _claimed(
                 row,
@@ -742,9 +738,8 @@ class RitualRepository(OnConnection):
         recorded: set[int] = set()
         by_id = {outcome.message.id: outcome for outcome in outcomes}
         held = _HELD_ROWS_FOR_UPDATE if self._dialect == "postgresql" else _HELD_ROWS
-        connection = self._connection
         for ids in in_chunks(by_id):
-            rows = await connection.execute(held, {"ids": ids, "owner": owner})
+            rows = await self._connection.execute(held, {"ids": ids, "owner": owner})
             still_held = [
                 by_id[row_id]
                 for row_id, attempts in rows
@@ -752,7 +747,7 @@ class RitualRepository(OnConnection):
             ]
             if not still_held:
                 continue
-            await connection.execute(
+            await self._connection.execute(
                 _RECORD_OUTCOME, [outcome.parameters(owner) for outcome in still_held]
             )
             recorded.update(outcome.message.id for outcome in still_held)
