@@ -18,7 +18,9 @@ class OnConnection:
 
     Statements are SQLAlchemy Core executions: a `select(SomeRow)` comes back as rows of the
     table's columns, read by name (`row.id`), never as ORM objects. Nothing is kept between
-    statements, so there is nothing to flush, and no ORM session to pay for."""
+    statements, so there is nothing to flush, and no ORM session to pay for. The `_fetch_*`
+    helpers run statements built for the call (SqlRepository's `_all` / `_first` run its
+    prebuilt ones, on SQLite in one trip to the connection's thread)."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection

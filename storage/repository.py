@@ -586,8 +586,8 @@ class SqlRepository(OnConnection):
 
     # ------------------------------------------------------------------ helpers
 
-    async def _rows(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
-        """The rows of a Core statement (plain columns, no ORM entity): a SELECT on SQLite in
+    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
+        """Every row of a prebuilt Core statement (plain columns): a SELECT on SQLite in
         one hand-off to its thread (`storage.thread_reads`, which compiles each statement
         object once: pass statements built once, as the module's constants are), anything
         else through SQLAlchemy."""
@@ -599,13 +599,9 @@ class SqlRepository(OnConnection):
         return (await connection.execute(statement, parameters)).all()
 
     async def _first(self, statement: Executable, parameters: dict[str, Any]) -> CoreRow | None:
-        """The first row of a Core statement (plain columns, no ORM entity), or None."""
-        rows = await self._rows(statement, parameters)
+        """The first row of a prebuilt Core statement (as `_all` runs it), or None."""
+        rows = await self._all(statement, parameters)
         return rows[0] if rows else None
-
-    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
-        """Every row of a Core statement (plain columns, no ORM entity)."""
-        return await self._rows(statement, parameters)
 
     async def _insert(self, model: type[Base], values: dict[str, Any]) -> CoreRow:
         """INSERT ... RETURNING the row, read back through the column types (UTC, decimals)."""

@@ -115,11 +115,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return rounded
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return unscaled(int(value))
-        return shortest_decimal(Decimal(value))
+        return self.decoder(dialect)(value)
 
     @staticmethod
     def decoder(dialect: Dialect) -> Callable[[Any], Decimal | None]:
