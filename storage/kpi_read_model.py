@@ -54,8 +54,8 @@ from storage.models import (
     RetexRow,
     TenantRow,
 )
+from storage.one_trip import read_in_one_trip
 from storage.ritual_models import RitualOccurrenceRow
-from storage.thread_reads import read_in_one_trip
 from storage.types import ExactDecimal, UtcDateTime
 
 _TENANT = TenantRow.__table__

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import SelectBase, UpdateBase
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from storage.models import Base
+from storage.one_trip import rows_in_one_trip
 from storage.upserts import insert_unless_taken
+
+CoreRow = Any
+"""A Core statement's row: SQLAlchemy's `Row`, or on SQLite the named tuple of
+`storage.one_trip.rows_in_one_trip`; read by column name (`row.id`) or position."""
 
 
 class OnConnection:
@@ -19,8 +25,8 @@ class OnConnection:
     Statements are SQLAlchemy Core executions: a `select(SomeRow)` comes back as rows of the
     table's columns, read by name (`row.id`), never as ORM objects. Nothing is kept between
     statements, so there is nothing to flush, and no ORM session to pay for. The `_fetch_*`
-    helpers run statements built for the call (SqlRepository's `_all` / `_first` run its
-    prebuilt ones, on SQLite in one trip to the connection's thread)."""
+    helpers run statements built for the call; `_all` / `_first` run prebuilt ones, on
+    SQLite in one trip to the connection's thread."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -47,6 +53,23 @@ class OnConnection:
         """The first column of every row of a statement."""
         return list((await self._connection.execute(statement)).scalars())
 
+    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
+        """Every row of a prebuilt Core statement (plain columns): a SELECT, or a write
+        RETURNING rows in a transaction, on SQLite in one hand-off to its thread
+        (`storage.one_trip`, which compiles each statement object once: pass statements
+        built once, as module constants or cached builders are); anything else through
+        SQLAlchemy."""
+        if isinstance(statement, SelectBase | UpdateBase):
+            rows = await rows_in_one_trip(self._connection, statement, parameters)
+            if rows is not None:
+                return rows
+        return (await self._connection.execute(statement, parameters)).all()
+
+    async def _first(self, statement: Executable, parameters: dict[str, Any]) -> CoreRow | None:
+        """The first row of a prebuilt Core statement (as `_all` runs it), or None."""
+        rows = await self._all(statement, parameters)
+        return rows[0] if rows else None
+
     async def _insert_ignoring_conflict(
         self,
         model: type[Base],
@@ -60,5 +83,5 @@ class OnConnection:
         statement = insert_unless_taken(
             self._dialect, model.__tablename__, tuple(conflict), (returning,)
         )
-        result = await self._connection.execute(statement, dict(values))
-        return result.scalar_one_or_none()
+        row = await self._first(statement, dict(values))
+        return None if row is None else row[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    SelectBase,
     and_,
     bindparam,
     exists,
@@ -56,13 +55,8 @@ from storage.models import (
     TenantRow,
     tenant_of,
 )
-from storage.on_connection import OnConnection
+from storage.on_connection import CoreRow, OnConnection
 from storage.ritual_repository import RitualRepository
-from storage.thread_reads import rows_in_one_trip
-
-CoreRow = Any
-"""A Core statement's row: SQLAlchemy's `Row`, or on SQLite the named tuple of
-`storage.thread_reads.rows_in_one_trip`; read by column name (`row.id`) or position."""
 
 if TYPE_CHECKING:
     from bot.ports import Repository
@@ -585,23 +579,6 @@ class SqlRepository(OnConnection):
         return await read_home_snapshot(self._connection, tenant_id, member_id, recent=recent)
 
     # ------------------------------------------------------------------ helpers
-
-    async def _all(self, statement: Executable, parameters: dict[str, Any]) -> Sequence[CoreRow]:
-        """Every row of a prebuilt Core statement (plain columns): a SELECT on SQLite in
-        one hand-off to its thread (`storage.thread_reads`, which compiles each statement
-        object once: pass statements built once, as the module's constants are), anything
-        else through SQLAlchemy."""
-        connection = self._connection
-        if isinstance(statement, SelectBase):  # (writes: SQLAlchemy fills defaults, picks columns)
-            rows = await rows_in_one_trip(connection, statement, parameters)
-            if rows is not None:
-                return rows
-        return (await connection.execute(statement, parameters)).all()
-
-    async def _first(self, statement: Executable, parameters: dict[str, Any]) -> CoreRow | None:
-        """The first row of a prebuilt Core statement (as `_all` runs it), or None."""
-        rows = await self._all(statement, parameters)
-        return rows[0] if rows else None
 
     async def _insert(self, model: type[Base], values: dict[str, Any]) -> CoreRow:
         """INSERT ... RETURNING the row, read back through the column types (UTC, decimals)."""

@@ -1,4 +1,5 @@
-"""Prebuilt SELECTs run on SQLite in one trip to its thread, their rows decoded there."""
+"""Prebuilt statements run on SQLite in one trip to its thread, their rows decoded there:
+SELECTs, and writes RETURNING rows inside a transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import SelectBase
+from sqlalchemy import SelectBase, UpdateBase
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,11 +20,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from storage.sqlite_driver import OneTripConnection
 
 RowReader = Callable[[Sequence[Any]], tuple[Any, ...]]
+Prebuilt = SelectBase | UpdateBase
+"""A SELECT, or an INSERT, UPDATE or DELETE (with RETURNING for `rows_in_one_trip`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    """A SELECT's SQLite text, how named parameters become its positional values, and how
+    """A statement's SQLite text, how named parameters become its positional values, and how
     its rows are read."""
 
     sql: str
@@ -47,13 +50,20 @@ class _Compiled:
         return values
 
 
-@functools.lru_cache(maxsize=128)
-def _compiled(statement: SelectBase, dialect: Dialect) -> _Compiled | None:
+@functools.lru_cache(maxsize=256)
+def _compiled(statement: Prebuilt, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled | None:
     """The statement compiled once (statements are built once, at import or per dialect);
-    None for what only SQLAlchemy's execution handles (IN lists expanded per call)."""
-    compiled = statement.compile(dialect=dialect)
+    None for what only SQLAlchemy's execution handles (IN lists expanded per call, a write
+    whose column defaults SQLAlchemy computes in Python).
+
+    A write is compiled for the columns its execution names, as SQLAlchemy does: `keys`
+    are the parameters' names for a write, and empty for a SELECT."""
+    writes = isinstance(statement, UpdateBase)
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys) if writes else None)
     # (SQLite's paramstyle is qmark: its statements always have positional parameters)
     if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:  # pragma: no cover
+        return None
+    if compiled.insert_prefetch or compiled.update_prefetch:
         return None
     processors: dict[str, Callable[[Any], Any]] = {}
     fixed: dict[str, Any] = {}
@@ -74,12 +84,16 @@ def _compiled(statement: SelectBase, dialect: Dialect) -> _Compiled | None:
     )
 
 
-def _row_reader(statement: SelectBase, dialect: Dialect) -> RowReader | None:
-    """A driver row → a named tuple of the statement's columns (`row.name`, `row[0]`), each
-    value through its column type's result processor, as SQLAlchemy's own rows are."""
-    columns = statement.selected_columns
-    keys = list(columns.keys())
-    usable = all(k.isidentifier() and not keyword.iskeyword(k) and k[:1] != "_" for k in keys)
+def _row_reader(statement: Prebuilt, dialect: Dialect) -> RowReader | None:
+    """A driver row → a named tuple of the statement's columns (those it selects or
+    returns: `row.name`, `row[0]`), each value through its column type's result processor,
+    as SQLAlchemy's own rows are."""
+    columns = statement.exported_columns
+    names: list[str | None] = list(columns.keys())  # (iterating `columns` gives columns)
+    keys = [name for name in names if name is not None]
+    usable = len(keys) == len(names) and all(
+        k.isidentifier() and not keyword.iskeyword(k) and k[:1] != "_" for k in keys
+    )
     if not keys or not usable:  # (SQLAlchemy has already made repeated names unique)
         return None
     row_type: Any = namedtuple("Row", keys)  # type: ignore[misc]  # (fields known at run time)
@@ -117,7 +131,7 @@ async def read_in_one_trip[T](
     Returns None where the caller runs the statement the usual way: another database, or
     statements watched (`echo` on, or a statement listener such as a test's recorder or
     tracing: they then see every statement), or a statement only SQLAlchemy can run."""
-    prepared = await _prepared(connection, statement)
+    prepared = await _prepared(connection, statement, parameters)
     if prepared is None:
         return None
     driver, compiled = prepared
@@ -125,13 +139,17 @@ async def read_in_one_trip[T](
 
 
 async def rows_in_one_trip(
-    connection: AsyncConnection, statement: SelectBase, parameters: Mapping[str, Any]
+    connection: AsyncConnection, statement: Prebuilt, parameters: Mapping[str, Any]
 ) -> list[tuple[Any, ...]] | None:
-    """The rows of a prebuilt SELECT as `read_in_one_trip` runs it, each a named tuple of
-    the statement's columns (`row.id`, `row[0]`) with values decoded by their column types,
-    as SQLAlchemy's rows have them; None as `read_in_one_trip` (and for column names that
-    cannot be tuple fields)."""
-    prepared = await _prepared(connection, statement)
+    """The rows of a prebuilt SELECT, or of a prebuilt write RETURNING them, as
+    `read_in_one_trip` runs a SELECT: each a named tuple of the statement's columns
+    (`row.id`, `row[0]`) with values decoded by their column types, as SQLAlchemy's rows
+    have them. None as `read_in_one_trip`, for column names that cannot be tuple fields,
+    for a write that returns nothing, and for a write outside a transaction (SQLAlchemy's
+    path then begins one, as it would have)."""
+    if isinstance(statement, UpdateBase) and not connection.in_transaction():
+        return None
+    prepared = await _prepared(connection, statement, parameters)
     read_row = prepared[1].row if prepared is not None else None
     if prepared is None or read_row is None:
         return None
@@ -140,7 +158,7 @@ async def rows_in_one_trip(
 
 
 async def _prepared(
-    connection: AsyncConnection, statement: SelectBase
+    connection: AsyncConnection, statement: Prebuilt, parameters: Mapping[str, Any]
 ) -> tuple[OneTripConnection, _Compiled] | None:
     """Our SQLite connection and the compiled statement, or None for SQLAlchemy's path."""
     if _watched(connection):
@@ -148,7 +166,8 @@ async def _prepared(
     driver = await _driver(connection)
     if not isinstance(driver, OneTripConnection):
         return None
-    compiled = _compiled(statement, connection.dialect)
+    keys = tuple(sorted(parameters)) if isinstance(statement, UpdateBase) else ()
+    compiled = _compiled(statement, connection.dialect, keys)
     return None if compiled is None else (driver, compiled)
 
 
@@ -158,17 +177,21 @@ async def _run[T](
     parameters: Mapping[str, Any],
     sort_out: Callable[[Sequence[Any]], T],
 ) -> T:
-    values = compiled.values(parameters)
+    try:
+        values = compiled.values(parameters)
+    except Exception as error:  # a value its column type refuses: as SQLAlchemy raises it
+        raise DBAPIError.instance(compiled.sql, parameters, error, sqlite3.Error) from error
 
     def run(database: sqlite3.Connection) -> T:
         try:
             cursor = database.execute(compiled.sql, values)
+            try:
+                rows = cursor.fetchall()  # (a write's constraints may fail on any row)
+            finally:
+                cursor.close()
         except sqlite3.Error as error:
             raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
-        try:
-            return sort_out(cursor.fetchall())
-        finally:
-            cursor.close()
+        return sort_out(rows)
 
     return await driver.in_thread(run)
 

@@ -1,10 +1,13 @@
-"""Prebuilt reads run in one trip on SQLite: the same rows as through SQLAlchemy, parameters
-bound as their column types bind them, and the usual path whenever statements are watched."""
+"""Prebuilt statements run in one trip on SQLite: the same rows as through SQLAlchemy,
+parameters bound as their column types bind them, writes inside their transaction, and the
+usual path whenever statements are watched."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,11 +16,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from storage.database import Database
+from storage.one_trip import read_in_one_trip, rows_in_one_trip
 from storage.sqlite_driver import OneTripConnection
-from storage.thread_reads import read_in_one_trip, rows_in_one_trip
 from storage.types import ExactDecimal, UtcDateTime
 from tests.support.statements import recorded_statements
 
@@ -295,7 +299,7 @@ async def test_repository_reads_give_the_same_records_either_way(
 ) -> None:
     """Every SELECT a command runs (tenant and member, quick win, measurements, members),
     read in one trip and through SQLAlchemy: the same domain records."""
-    import storage.repository as repository
+    import storage.on_connection as on_connection
     from bot.engine import Engine
     from bot.requests import Actor, Command, TenantRef
     from tests.support.clock import FakeClock
@@ -333,20 +337,173 @@ async def test_repository_reads_give_the_same_records_either_way(
             )
 
     calls: list[bool] = []
-    fast = repository.rows_in_one_trip
+    fast = on_connection.rows_in_one_trip
 
     async def recording(*args: Any) -> Any:
         rows = await fast(*args)
         calls.append(rows is not None)
         return rows
 
-    monkeypatch.setattr(repository, "rows_in_one_trip", recording)
+    monkeypatch.setattr(on_connection, "rows_in_one_trip", recording)
     one_trip = await records()
     assert calls and all(calls)  # every one of those reads took the one-trip path
 
     async def declining(*_: Any) -> None:
         return None
 
-    monkeypatch.setattr(repository, "rows_in_one_trip", declining)
+    monkeypatch.setattr(on_connection, "rows_in_one_trip", declining)
     assert await records() == one_trip
+    await database.dispose()
+
+
+# --- writes RETURNING rows, in one trip inside a transaction ----------------------------------
+
+STAMPED = sa.Table(
+    "stamped",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False, unique=True),
+    sa.Column("amount", ExactDecimal(), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("origin", sa.Text, nullable=False, default="python"),  # computed by SQLAlchemy
+)
+INSERT_STAMPED = STAMPED.insert().returning(STAMPED.c.id, STAMPED.c.amount, STAMPED.c.at)
+INSERT_UNLESS_TAKEN = (
+    sqlite_insert(STAMPED).on_conflict_do_nothing(index_elements=["label"]).returning(STAMPED.c.id)
+)
+
+
+def stamped(label: str, amount: str = "12.25", **extra: Any) -> dict[str, Any]:
+    return {"label": label, "amount": Decimal(amount), "at": START, "origin": "test"} | extra
+
+
+async def _stored(database: Database) -> list[tuple[Any, ...]]:
+    """The table as the driver stores it (scaled integers, UTC text), in id order."""
+    async with database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        cursor = await raw.driver_connection.execute("SELECT * FROM stamped ORDER BY id")
+        return list(await cursor.fetchall())
+
+
+async def test_a_write_returning_rows_runs_in_its_transaction_in_one_trip(
+    sqlite_readings: Database, tmp_path: Path
+) -> None:
+    database = sqlite_readings
+    async with database.engine.begin() as connection:
+        rows = await rows_in_one_trip(connection, INSERT_STAMPED, stamped("direct"))
+        # The write lock is held: BEGIN IMMEDIATE rode with the statement.
+        other = sqlite3.connect(tmp_path / "readings.db", timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+        usual = (await connection.execute(INSERT_STAMPED, stamped("usual"))).all()
+    assert rows is not None and len(rows) == 1
+    row = rows[0]
+    assert (row.id, row.amount, row.at) == (1, Decimal("12.25"), START)
+    assert type(row.amount) is Decimal and row.at.tzinfo is not None
+    assert [tuple(row)[1:] for row in rows] == [tuple(row)[1:] for row in usual]
+    direct, through_sqlalchemy = await _stored(database)
+    assert direct[2:] == through_sqlalchemy[2:]  # amount, time and origin stored alike
+
+
+async def test_a_rolled_back_write_leaves_nothing(sqlite_readings: Database) -> None:
+    async with sqlite_readings.engine.begin() as connection:
+        assert await rows_in_one_trip(connection, INSERT_STAMPED, stamped("gone")) is not None
+        await connection.rollback()
+    assert await _stored(sqlite_readings) == []
+
+
+async def test_a_conflict_returns_no_row(sqlite_readings: Database) -> None:
+    async with sqlite_readings.engine.begin() as connection:
+        first = await rows_in_one_trip(connection, INSERT_UNLESS_TAKEN, stamped("once"))
+        again = await rows_in_one_trip(connection, INSERT_UNLESS_TAKEN, stamped("once", "3"))
+    assert first == [(1,)] and again == []
+    assert [row[1:3] for row in await _stored(sqlite_readings)] == [("once", 122500)]
+
+
+async def test_refused_writes_raise_as_sqlalchemy_raises_them(sqlite_readings: Database) -> None:
+    async with sqlite_readings.engine.begin() as connection:
+        await rows_in_one_trip(connection, INSERT_STAMPED, stamped("taken"))
+        with pytest.raises(IntegrityError, match="UNIQUE"):
+            await rows_in_one_trip(connection, INSERT_STAMPED, stamped("taken"))
+        with pytest.raises(StatementError, match="out of range"):
+            await rows_in_one_trip(connection, INSERT_STAMPED, stamped("huge", "1E+14"))
+        with pytest.raises(StatementError, match="naive"):
+            await rows_in_one_trip(
+                connection, INSERT_STAMPED, stamped("naive", at=datetime(2026, 1, 1))
+            )
+    assert [row[1] for row in await _stored(sqlite_readings)] == ["taken"]
+
+
+async def test_what_only_sqlalchemy_can_write_goes_through_it(readings: Database) -> None:
+    """Outside a transaction, with a column default computed in Python, or on PostgreSQL."""
+    if readings.dialect == "postgresql":
+        async with readings.engine.begin() as connection:
+            assert await rows_in_one_trip(connection, INSERT_STAMPED, stamped("pg")) is None
+        return
+    async with readings.engine.connect() as connection:
+        assert await rows_in_one_trip(connection, INSERT_STAMPED, stamped("outside")) is None
+    async with readings.engine.begin() as connection:
+        defaulted = stamped("defaulted")
+        del defaulted["origin"]
+        assert await rows_in_one_trip(connection, INSERT_STAMPED, defaulted) is None
+        assert await rows_in_one_trip(connection, STAMPED.insert(), stamped("no returning")) is None
+    assert await _stored(readings) == []
+
+
+async def test_repository_writes_give_the_same_records_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writes of a logged result (the delivery's claim, the measurement), in one trip
+    and through SQLAlchemy: the same answers, the same records."""
+    import storage.on_connection as on_connection
+    from bot.model import Locale, QuickWinDraft, Role
+
+    database = Database.from_url(f"sqlite:///{tmp_path / 'writes.db'}")
+    await database.upgrade()
+    async with database.store.transaction() as repo:
+        tenant, _ = await repo.get_or_create_tenant("slack", "T1", "PME", Locale.FR, "UTC")
+        member = await repo.add_member(tenant.id, "U1", "Marie", Role.DIRECTOR)
+        quick_win = await repo.add_quick_win(
+            QuickWinDraft(
+                tenant_id=tenant.id,
+                title="Relances",
+                kpi="Délai",
+                unit="jours",
+                baseline=Decimal(52),
+                target=Decimal(10),
+                due=date(2027, 3, 31),
+                owner_id=member.id,
+                created_by=member.id,
+                created_at=START,
+            )
+        )
+
+    async def writes(key: str, value: str) -> tuple[object, ...]:
+        async with database.store.transaction() as repo:
+            claimed = await repo.claim_request(tenant.id, key, START)
+            again = await repo.claim_request(tenant.id, key, START)
+            measurement = await repo.add_measurement(
+                tenant.id, quick_win.id, Decimal(value), "note", member.id, START
+            )
+        return claimed, again, measurement
+
+    calls: list[bool] = []
+    fast = on_connection.rows_in_one_trip
+
+    async def recording(*args: Any) -> Any:
+        rows = await fast(*args)
+        calls.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(on_connection, "rows_in_one_trip", recording)
+    claimed, again, direct = await writes("k1", "38.5")
+    assert calls == [True, True, True]  # both claims and the measurement took one trip
+    assert (claimed, again) == (True, False)
+
+    async def declining(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(on_connection, "rows_in_one_trip", declining)
+    assert await writes("k2", "38.5") == (True, False, replace(direct, id=direct.id + 1))
     await database.dispose()
