@@ -82,7 +82,7 @@ def allow_list_middleware(
     """Refuses any request to a host that is not allow-listed, before it leaves the process."""
 
     async def middleware(request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        if not policy.is_allowed(str(request.url)):
+        if not policy.allows(request.url):
             raise ServiceUrlRefused(f"service URL host {request.url.host!r} is not allowed")
         return await handler(request)
 
