@@ -100,7 +100,7 @@ class BoussoleAgent(ActivityHandler):
         ]
         await self._conversations.remember_turn(
             tenant.external_id,
-            activity.get_conversation_reference(),
+            activity,
             conversation_type,
             user,
             members,

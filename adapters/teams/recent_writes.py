@@ -8,16 +8,17 @@ from datetime import datetime, timedelta
 
 
 class RecentWrites:
-    """Key → (fingerprint, time written); the least recently written keys go first."""
+    """Key → (fingerprint, time written); the least recently written keys go first.
+    Fingerprints are compared for equality only (they need not be hashable)."""
 
     def __init__(self, refresh_after: timedelta, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.refresh_after = refresh_after
         self.capacity = capacity
-        self._entries: OrderedDict[Hashable, tuple[Hashable, datetime]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[object, datetime]] = OrderedDict()
 
-    def fresh(self, key: Hashable, fingerprint: Hashable, at: datetime) -> bool:
+    def fresh(self, key: Hashable, fingerprint: object, at: datetime) -> bool:
         """True when `fingerprint` was written for `key` less than `refresh_after` before `at`."""
         entry = self._entries.get(key)
         if entry is None:
@@ -25,7 +26,7 @@ class RecentWrites:
         written, when = entry
         return written == fingerprint and timedelta(0) <= at - when < self.refresh_after
 
-    def put(self, key: Hashable, fingerprint: Hashable, at: datetime) -> None:
+    def put(self, key: Hashable, fingerprint: object, at: datetime) -> None:
         self._entries[key] = (fingerprint, at)
         self._entries.move_to_end(key)
         while len(self._entries) > self.capacity:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from microsoft_agents.activity import ConversationReference
+from microsoft_agents.activity import Activity, ConversationReference
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -87,7 +87,7 @@ class ConversationStore:
     async def remember_turn(
         self,
         tenant_external_id: str,
-        reference: ConversationReference,
+        activity: Activity,
         conversation_type: str,
         user_aad_object_id: str | None,
         members: Sequence[StoredMember],
@@ -95,17 +95,25 @@ class ConversationStore:
     ) -> bool:
         """Store what an authenticated activity says (its conversation and the people in it),
         in one transaction. Skipped (False) when this process stored exactly the same less
-        than `refresh_after` ago and has not seen the conversation blocked since."""
-        stored = _storable(reference)
-        key = (tenant_external_id, stored.conversation.id)
+        than `refresh_after` ago and has not seen the conversation blocked since: that is
+        decided on the activity's own parts, before any reference is built or serialised."""
+        conversation = activity.conversation
+        conversation_id = base_conversation_id(conversation.id)
+        key = (tenant_external_id, conversation_id)
         fingerprint = (
-            stored.model_dump_json(by_alias=True, exclude_none=True),
+            activity.from_property,
+            activity.recipient,
+            conversation.model_copy(update={"id": conversation_id}),
+            activity.channel_id,
+            activity.locale,
+            activity.service_url,
             conversation_type,
             user_aad_object_id,
             tuple(members),
         )
         if self._recent.fresh(key, fingerprint, at):
             return False
+        stored = _storable(activity.get_conversation_reference())
         statements = [
             self._conversation_upsert(
                 tenant_external_id, stored, conversation_type, user_aad_object_id, at

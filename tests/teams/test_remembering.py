@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +14,13 @@ from adapters.teams.references import REMEMBER_REFRESH, ConversationStore
 from bot.delivery import DeliveryStatus
 from storage.teams_models import TeamsConversationRow, TeamsMemberRow
 from tests.support.clock import FakeClock
-from tests.teams.activities import TENANT_A, personal_install, personal_message
+from tests.teams.activities import (
+    TEAM_CHANNEL,
+    TENANT_A,
+    channel_message,
+    personal_install,
+    personal_message,
+)
 from tests.teams.conftest import TeamsServer
 from tests.teams.test_messenger import MARIE_DM, RITUAL, TEAMS_A
 
@@ -76,6 +84,72 @@ async def test_a_repeated_turn_is_stored_once_per_window(
     await teams.post(personal_message(teams.service_url, "aide"))
     later = clock.now()
     assert await stored_times(teams) == ([later], [later])
+
+
+async def stored_references(server: TeamsServer) -> list[str]:
+    engine = server.adapter.conversations._engine
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(TeamsConversationRow.reference).order_by(TeamsConversationRow.conversation_id)
+        )
+        return list(rows.scalars())
+
+
+def renamed(person: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `person` under a new name (the builders share their people's dicts)."""
+    return {**person, "name": "Marie Curie-Skłodowska"}
+
+
+async def test_a_turn_saying_something_new_is_stored_at_once(
+    teams: TeamsServer, clock: FakeClock
+) -> None:
+    """Within the window, whatever the stored reference is made of counts: the person's name,
+    the bot's, the conversation's own fields, the locale. The activity's id does not."""
+    await teams.post(personal_message(teams.service_url, "aide"))
+    stored = await stored_references(teams)
+    assert len(stored) == 1 and '"name":"Marie Curie"' in stored[0]
+    changes: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+        ("Marie Curie-Skłodowska", lambda a: a.update({"from": renamed(a["from"])})),
+        ("Boussole (test)", lambda a: a["recipient"].update(name="Boussole (test)")),
+        ('"name":"Pilotage"', lambda a: a["conversation"].update(name="Pilotage")),
+        ('"locale":"en-GB"', lambda a: a.update(locale="en-GB")),
+    ]
+    for made in range(1, len(changes) + 1):  # each turn adds one change to the last one's
+        clock.advance(timedelta(seconds=1))
+        activity = personal_message(teams.service_url, "aide")
+        for _, change in changes[:made]:
+            change(activity)
+        await teams.post(activity)
+        shown = changes[made - 1][0]
+        stored = await stored_references(teams)
+        assert len(stored) == 1 and shown in stored[0], shown
+        assert await stored_times(teams) == ([clock.now()], [clock.now()]), shown
+    clock.advance(timedelta(seconds=1))
+    again = personal_message(teams.service_url, "aide")  # a new id, the same rest
+    for _, change in changes:
+        change(again)
+    await teams.post(again)
+    assert (await stored_times(teams))[0] == [clock.now() - timedelta(seconds=1)]
+
+
+async def test_the_threads_of_a_channel_are_one_write_per_window(
+    teams: TeamsServer, clock: FakeClock
+) -> None:
+    await teams.post(channel_message(teams.service_url, "aide"))
+    first = clock.now()
+    for thread in ("1700000000001", "1700000000002"):
+        clock.advance(timedelta(seconds=1))
+        activity = channel_message(teams.service_url, "aide")
+        activity["conversation"]["id"] = f"{TEAM_CHANNEL};messageid={thread}"
+        await teams.post(activity)
+    engine = teams.adapter.conversations._engine
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(TeamsConversationRow.conversation_id, TeamsConversationRow.updated_at)
+            )
+        ).all()
+    assert [(row.conversation_id, _utc(row.updated_at)) for row in rows] == [(TEAM_CHANNEL, first)]
 
 
 async def test_a_chat_blocked_by_another_process_is_unblocked_within_the_window(
