@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, Final
+from uuid import uuid4
 
 from aiohttp import web
-from microsoft_agents.activity import Activity, ChannelId
+from microsoft_agents.activity import Activity, ActivityTypes, ChannelId, DeliveryModes
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import Agent
+from microsoft_agents.hosting.core import Agent, HttpResponse, HttpResponseFactory
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from pydantic import ValidationError
 
@@ -24,35 +25,6 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH: Final = "/api/messages"
 JSON_CONTENT_TYPE: Final = "application/json"
 KEYS_RETRY_AFTER_SECONDS: Final = "10"
-
-
-class VerifiedRequest:
-    """The SDK's HttpRequestProtocol over a request we already checked: its parsed body and the
-    identity we verified (the SDK's own aiohttp wrapper would parse the body again)."""
-
-    def __init__(
-        self, request: web.Request, document: dict[str, Any], identity: ClaimsIdentity | None
-    ) -> None:
-        self._request = request
-        self._document = document
-        self._identity = identity
-
-    @property
-    def method(self) -> str:
-        return self._request.method
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self._request.headers
-
-    async def json(self) -> dict[str, Any]:
-        return self._document
-
-    def get_claims_identity(self) -> ClaimsIdentity | None:
-        return self._identity
-
-    def get_path_param(self, name: str) -> str:
-        return self._request.match_info[name]
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -99,7 +71,7 @@ class MessagesEndpoint:
         parsed = await self._read_activity(request)
         if isinstance(parsed, web.Response):
             return parsed
-        document, activity = parsed
+        activity = parsed
         identity: ClaimsIdentity | None = None
         if token is not None:
             refusal = self._check_binding(token, activity)
@@ -112,16 +84,33 @@ class MessagesEndpoint:
             log.warning("Teams activity refused: service URL host not allow-listed")
             return _error(403, "service URL not allowed")
         try:
-            response = await self._adapter.process_request(
-                VerifiedRequest(request, document, identity), self._agent
-            )
+            response = await self._run_turn(activity, identity)
         except TokenUnavailable:
             return _error(503, "bot credentials unavailable", **{"Retry-After": "30"})
         return CloudAdapter._to_aiohttp_response(response)
 
-    async def _read_activity(
-        self, request: web.Request
-    ) -> tuple[dict[str, Any], Activity] | web.Response:
+    async def _run_turn(self, activity: Activity, identity: ClaimsIdentity | None) -> HttpResponse:
+        """The turn, as the SDK's `process_request` runs it once it has read and checked a
+        request (done above: the activity is not parsed and validated a second time). The
+        answer is 202, or for an invoke or `expectReplies` the turn's invoke response (501
+        when there is none). Not kept: that method's telemetry span (the SDK's own turn and
+        send spans remain)."""
+        activity.request_id = str(uuid4())
+        try:
+            invoked = await self._adapter.process_activity(
+                identity or ClaimsIdentity(), activity, self._agent.on_turn
+            )
+        except PermissionError:
+            return HttpResponseFactory.unauthorized()
+        if (
+            activity.type == ActivityTypes.invoke
+            or activity.delivery_mode == DeliveryModes.expect_replies
+        ):
+            status = (invoked.status if invoked else None) or HTTPStatus.NOT_IMPLEMENTED
+            return HttpResponseFactory.json(invoked.body if invoked else None, status)
+        return HttpResponseFactory.accepted()
+
+    async def _read_activity(self, request: web.Request) -> Activity | web.Response:
         if request.content_type != JSON_CONTENT_TYPE:
             return _error(415, "expected application/json")
         if request.content_length is not None and request.content_length > self._max_body_bytes:
@@ -143,7 +132,7 @@ class MessagesEndpoint:
             return _error(400, "an activity needs a type and conversation.id")
         if not activity.service_url:
             return _error(400, "an activity needs a serviceUrl")
-        return document, activity
+        return activity
 
     @staticmethod
     def _check_binding(token: VerifiedToken, activity: Activity) -> web.Response | None:
