@@ -294,12 +294,37 @@ async def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(
         assert await rows_in_one_trip(connection, sa.select(READING.c.id).limit(1), {}) == [(1,)]
 
 
+class RepositoryPaths:
+    """The repositories' one-trip path, recorded (`taken`: whether each call took it), then
+    declined on demand so that SQLAlchemy runs every statement."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import storage.on_connection as on_connection
+
+        self.taken: list[bool] = []
+        self._monkeypatch = monkeypatch
+        self._module = on_connection
+        fast = on_connection.rows_in_one_trip
+
+        async def recording(*args: Any) -> Any:
+            rows = await fast(*args)
+            self.taken.append(rows is not None)
+            return rows
+
+        monkeypatch.setattr(on_connection, "rows_in_one_trip", recording)
+
+    def decline(self) -> None:
+        async def declining(*_: Any) -> None:
+            return None
+
+        self._monkeypatch.setattr(self._module, "rows_in_one_trip", declining)
+
+
 async def test_repository_reads_give_the_same_records_either_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every SELECT a command runs (tenant and member, quick win, measurements, members),
     read in one trip and through SQLAlchemy: the same domain records."""
-    import storage.on_connection as on_connection
     from bot.engine import Engine
     from bot.requests import Actor, Command, TenantRef
     from tests.support.clock import FakeClock
@@ -336,22 +361,10 @@ async def test_repository_reads_give_the_same_records_either_way(
                 await repo.list_members(found.id),
             )
 
-    calls: list[bool] = []
-    fast = on_connection.rows_in_one_trip
-
-    async def recording(*args: Any) -> Any:
-        rows = await fast(*args)
-        calls.append(rows is not None)
-        return rows
-
-    monkeypatch.setattr(on_connection, "rows_in_one_trip", recording)
+    paths = RepositoryPaths(monkeypatch)
     one_trip = await records()
-    assert calls and all(calls)  # every one of those reads took the one-trip path
-
-    async def declining(*_: Any) -> None:
-        return None
-
-    monkeypatch.setattr(on_connection, "rows_in_one_trip", declining)
+    assert paths.taken and all(paths.taken)  # every one of those reads took the one-trip path
+    paths.decline()
     assert await records() == one_trip
     await database.dispose()
 
@@ -456,7 +469,6 @@ async def test_repository_writes_give_the_same_records_either_way(
 ) -> None:
     """The writes of a logged result (the delivery's claim, the measurement), in one trip
     and through SQLAlchemy: the same answers, the same records."""
-    import storage.on_connection as on_connection
     from bot.model import Locale, QuickWinDraft, Role
 
     database = Database.from_url(f"sqlite:///{tmp_path / 'writes.db'}")
@@ -488,22 +500,10 @@ async def test_repository_writes_give_the_same_records_either_way(
             )
         return claimed, again, measurement
 
-    calls: list[bool] = []
-    fast = on_connection.rows_in_one_trip
-
-    async def recording(*args: Any) -> Any:
-        rows = await fast(*args)
-        calls.append(rows is not None)
-        return rows
-
-    monkeypatch.setattr(on_connection, "rows_in_one_trip", recording)
+    paths = RepositoryPaths(monkeypatch)
     claimed, again, direct = await writes("k1", "38.5")
-    assert calls == [True, True, True]  # both claims and the measurement took one trip
+    assert paths.taken == [True, True, True]  # both claims and the measurement took one trip
     assert (claimed, again) == (True, False)
-
-    async def declining(*_: Any) -> None:
-        return None
-
-    monkeypatch.setattr(on_connection, "rows_in_one_trip", declining)
+    paths.decline()
     assert await writes("k2", "38.5") == (True, False, replace(direct, id=direct.id + 1))
     await database.dispose()
