@@ -27,10 +27,20 @@ class RecentWrites:
         return written == fingerprint and timedelta(0) <= at - when < self.refresh_after
 
     def put(self, key: Hashable, fingerprint: object, at: datetime) -> None:
+        """Remember a write; writes older than `refresh_after`, which can no longer skip
+        anything, are dropped (so the memory holds the last window's writes, at most
+        `capacity` of them)."""
         self._entries[key] = (fingerprint, at)
         self._entries.move_to_end(key)
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
+        expired = []
+        for oldest, (_, when) in self._entries.items():  # (oldest first: stops at a fresh one)
+            if at - when < self.refresh_after:
+                break
+            expired.append(oldest)
+        for key in expired:
+            del self._entries[key]
 
     def pop(self, key: Hashable) -> None:
         """Forget `key`: its next write happens whatever it holds."""

@@ -53,6 +53,21 @@ def test_recent_writes_keep_at_most_capacity_dropping_the_oldest_write() -> None
         RecentWrites(timedelta(seconds=1), capacity=0)
 
 
+def test_recent_writes_drop_what_is_past_the_window() -> None:
+    """Past `refresh_after` a write skips nothing: it is forgotten at the next write, so the
+    memory holds one window's writes, not `capacity` of them for ever."""
+    recent = RecentWrites(timedelta(seconds=60), capacity=1000)
+    for second in range(10):
+        recent.put(f"early-{second}", "fp", T0 + timedelta(seconds=second))
+    assert len(recent) == 10
+    recent.put("later", "fp", T0 + timedelta(seconds=65))  # early-0 … early-5 are past
+    assert len(recent) == 5
+    assert recent.fresh("early-6", "fp", T0 + timedelta(seconds=65))
+    assert not recent.fresh("early-5", "fp", T0 + timedelta(seconds=65))
+    recent.put("back in time", "fp", T0)  # a clock set back forgets nothing it should keep
+    assert len(recent) == 6
+
+
 async def stored_times(server: TeamsServer) -> tuple[list[datetime], list[datetime]]:
     engine = server.adapter.conversations._engine
     personal = TeamsConversationRow.conversation_type == "personal"
