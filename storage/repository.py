@@ -495,8 +495,7 @@ class SqlRepository(OnConnection):
         if recent > 0:
             params: dict[str, Any] = {"tenant_id": tenant_id, "recent": recent}
             params |= {f"qw_{i}": qw_id for i, qw_id in enumerate(ids)}
-            rows = await self._connection.execute(_latest_measurements(len(ids)), params)
-            for row in rows.all():
+            for row in await self._all(_latest_measurements(len(ids)), params):
                 recent_by_id[row.quick_win_id].append(_measurement(row))
         return [QuickWinSnapshot.of(_quick_win(row), recent_by_id[row.id]) for row in quick_wins]
 
