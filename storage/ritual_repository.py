@@ -469,8 +469,7 @@ class RitualRepository(OnConnection):
             params: dict[str, Any] = {}
             for index, (ritual_id, before) in enumerate(chunk):
                 params[f"ritual_{index}"], params[f"before_{index}"] = ritual_id, before
-            rows = await self._connection.execute(_last_posted_union(len(chunk)), params)
-            for row in rows:
+            for row in await self._all(_last_posted_union(len(chunk)), params):
                 found[chunk[row.pair]] = _occurrence(row)
         return found
 
