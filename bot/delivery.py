@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.messages import Message
 from bot.model import Tenant
@@ -54,4 +55,14 @@ class Messenger(Protocol):
 
     async def find_sent(self, tenant: Tenant, target: Target, delivery_key: str) -> Delivery | None:
         """After a crash: the delivery already visible on the platform for this key, if any."""
+        ...
+
+
+@runtime_checkable
+class PreparesSends(Protocol):
+    """A messenger that can read at once what several sends would each read alone (Slack: the
+    workspaces' bot tokens); the rituals' sender calls it with each batch it claims."""
+
+    async def prepare(self, tenants: Collection[Tenant]) -> None:
+        """Before sends to these tenants. A failure here only means each send reads alone."""
         ...

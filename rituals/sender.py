@@ -26,7 +26,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import Delivery, DeliveryStatus, Messenger, Target, TargetKind
+from bot.delivery import (
+    Delivery,
+    DeliveryStatus,
+    Messenger,
+    PreparesSends,
+    Target,
+    TargetKind,
+)
 from bot.model import Tenant
 from bot.ports import Clock
 from rituals import codec
@@ -185,7 +192,24 @@ class Sender:
                 scan=limit * SCAN_FACTOR,
             )
             tenants = await work.rituals.tenants(m.tenant_id for m in claimed) if claimed else {}
-        return [(message, tenants.get(message.tenant_id)) for message in claimed]
+        batch = [(message, tenants.get(message.tenant_id)) for message in claimed]
+        await self.prepare(batch)
+        return batch
+
+    async def prepare(self, batch: Collection[tuple[ClaimedMessage, Tenant | None]]) -> None:
+        """Let each platform read at once what the batch's sends need (`PreparesSends`); if it
+        cannot, each send reads for itself."""
+        by_platform: dict[str, dict[int, Tenant]] = {}
+        for message, tenant in batch:
+            if tenant is not None:
+                by_platform.setdefault(message.platform, {})[tenant.id] = tenant
+        for platform, tenants in by_platform.items():
+            messenger = self.messengers.get(platform)
+            if isinstance(messenger, PreparesSends):
+                try:
+                    await messenger.prepare(list(tenants.values()))
+                except Exception as error:
+                    logger.warning("preparing %d %s sends failed: %r", len(batch), platform, error)
 
     async def defer(self, tenant_id: int, platform: str, delivery: Delivery) -> None:
         """A paced workspace was refused: its other pending rows wait for the Retry-After too

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Final
 
 import aiohttp
@@ -226,22 +226,42 @@ class SlackMessenger:
             return Delivery(DeliveryStatus.FAILED, detail="app not installed")
         return self.clients.for_team(tenant.external_id, token, max_wait=0.0)
 
+    async def prepare(self, tenants: Collection[Tenant]) -> None:
+        """Before sends to these workspaces: the bot tokens not remembered are read in one
+        statement, not one per workspace (`bot.delivery.PreparesSends`)."""
+        now = self._monotonic()
+        wanted = {
+            tenant.external_id
+            for tenant in tenants
+            if tenant.active and self._remembered_token(tenant.external_id, now) is None
+        }
+        if wanted:
+            for team_id, token in (await self.tokens.bot_tokens(wanted)).items():
+                self._remember_token(team_id, token, now)
+
     async def _token(self, team_id: str) -> str | None:
         """The workspace's bot token, from the installation store at most every
         `TOKEN_TTL_SECONDS` (rotation happens there, long before a token expires)."""
         now = self._monotonic()
-        cached = self._tokens.get(team_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        cached = self._remembered_token(team_id, now)
+        if cached is not None:
+            return cached
         token = await self.tokens.bot_token(team_id)
         if token:
-            self._tokens[team_id] = (token, now + TOKEN_TTL_SECONDS)
-            self._tokens.move_to_end(team_id)
-            while len(self._tokens) > MAX_TOKENS:
-                self._tokens.popitem(last=False)
+            self._remember_token(team_id, token, now)
         else:
             self._tokens.pop(team_id, None)
         return token
+
+    def _remembered_token(self, team_id: str, now: float) -> str | None:
+        cached = self._tokens.get(team_id)
+        return cached[0] if cached is not None and cached[1] > now else None
+
+    def _remember_token(self, team_id: str, token: str, now: float) -> None:
+        self._tokens[team_id] = (token, now + TOKEN_TTL_SECONDS)
+        self._tokens.move_to_end(team_id)
+        while len(self._tokens) > MAX_TOKENS:
+            self._tokens.popitem(last=False)
 
     def _known_channel(self, client: TeamWebClient, target: Target) -> str | None:
         """The channel to post to when known without asking Slack."""

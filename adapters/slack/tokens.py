@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from sqlalchemy import desc, select
 
 from adapters.slack.config import SlackConfig
 
 log = logging.getLogger(__name__)
 
 ROTATE_MINUTES_BEFORE_EXPIRY = 120
+TEAMS_PER_READ = 500
+"""Workspaces whose tokens one statement of `bot_tokens` reads at most."""
 
 
 class BotTokens:
@@ -46,3 +51,37 @@ class BotTokens:
                 await self.installation_store.async_save_bot(refreshed)
                 return refreshed.bot_token
         return bot.bot_token
+
+    async def bot_tokens(self, team_ids: Collection[str]) -> dict[str, str]:
+        """The tokens of several workspaces at once, as `bot_token` would give each: the latest
+        installation's. A workspace left out (not installed, or its token due for rotation
+        checks) is for `bot_token` to answer alone."""
+        if self.installation_store is None:
+            token = self.config.bot_token
+            return dict.fromkeys(team_ids, token) if token else {}
+        store = self.installation_store
+        if not isinstance(store, AsyncSQLAlchemyInstallationStore):
+            return {}
+        bots = store.bots.c
+        wanted = sorted(set(team_ids))
+        tokens: dict[str, str] = {}
+        async with store.engine.connect() as connection:
+            for start in range(0, len(wanted), TEAMS_PER_READ):
+                rows = await connection.execute(
+                    select(bots.team_id, bots.bot_token, bots.bot_refresh_token)
+                    .where(
+                        bots.client_id == store.client_id,
+                        bots.enterprise_id.is_(None),
+                        bots.team_id.in_(wanted[start : start + TEAMS_PER_READ]),
+                        bots.bot_token.is_not(None),
+                    )
+                    .order_by(bots.team_id, desc(bots.installed_at))
+                )
+                seen: set[str] = set()
+                for team_id, token, refresh_token in rows:
+                    if team_id in seen:
+                        continue  # an older installation of a workspace already read
+                    seen.add(team_id)
+                    if token and not (self.rotator is not None and refresh_token):
+                        tokens[team_id] = token
+        return tokens

@@ -4,9 +4,12 @@ dropped connection (never two visible posts), 429 honoured per workspace, errors
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from slack_sdk.oauth.installation_store import Bot, Installation
 
 from adapters.slack.clients import RateLimits, SlackClients
 from adapters.slack.config import SlackConfig
@@ -19,7 +22,7 @@ from bot.model import Locale, Tenant
 from storage.database import Database
 from tests.fakes.slack_api import FakeSlackApi, Fault
 from tests.slack.conftest import MakeHarness
-from tests.slack.harness import SECRET, TEAM_A, TEAM_B, TOKENS, install
+from tests.slack.harness import SECRET, TEAM_A, TEAM_B, TOKENS, SlackHarness, install
 
 CHANNEL = Target(TargetKind.CHANNEL, "C0RITUAL")
 MESSAGE = Message("Rituel du lundi : 3 quick wins actifs", (Paragraph("3 quick wins actifs"),))
@@ -350,3 +353,98 @@ async def test_installed_workspaces_are_posted_with_their_own_token(
     assert sent.status is DeliveryStatus.SENT
     assert missing.status is DeliveryStatus.FAILED
     assert [c.token for c in slack_api.calls] == [TOKENS[TEAM_B]]
+
+
+async def test_a_batch_of_workspaces_gets_its_tokens_in_one_read(
+    make_harness: MakeHarness,
+    slack_api: FakeSlackApi,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`prepare` (the rituals' sender calls it with each claimed batch) reads the tokens of
+    the workspaces not remembered at once: the latest installation's, as `async_find_bot`."""
+    slack = await make_harness(multi=True)
+    for team in (TEAM_A, TEAM_B):
+        await install(slack, team)
+    reinstalled = "xoxb-team-b-reinstalled"
+    await save_installation(slack, slack_api, TEAM_B, reinstalled, installed_at=time.time() + 60)
+    asked = count_single_reads(slack, monkeypatch)
+    messenger = slack.adapter.messenger
+    absent, gone = tenant("T0ABSENT"), tenant("T0GONE", active=False)
+
+    await messenger.prepare([tenant(TEAM_A), tenant(TEAM_B), absent, gone])
+    sent = [
+        await messenger.send(tenant(team), CHANNEL, MESSAGE, delivery_key=f"k-{team}")
+        for team in (TEAM_A, TEAM_B)
+    ]
+    missing = await messenger.send(absent, CHANNEL, MESSAGE, delivery_key="k-absent")
+
+    assert [delivery.status for delivery in sent] == [DeliveryStatus.SENT] * 2
+    assert [c.token for c in slack_api.of("chat.postMessage")] == [TOKENS[TEAM_A], reinstalled]
+    assert missing.status is DeliveryStatus.FAILED and missing.detail == "app not installed"
+    assert asked == ["T0ABSENT"]  # only the workspace the batch read did not find
+
+
+async def test_a_rotating_token_is_left_to_the_read_that_rotates_it(
+    make_harness: MakeHarness,
+    slack_api: FakeSlackApi,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slack = await make_harness(multi=True, token_rotation=True)
+    await install(slack, TEAM_A)
+    await save_installation(
+        slack, slack_api, TEAM_B, "xoxe.xoxb-b", refresh_token="xoxe-1-r", expires_in=43200
+    )
+    asked = count_single_reads(slack, monkeypatch)
+    messenger = slack.adapter.messenger
+
+    await messenger.prepare([tenant(TEAM_A), tenant(TEAM_B)])
+    for team in (TEAM_A, TEAM_B):
+        await messenger.send(tenant(team), CHANNEL, MESSAGE, delivery_key=f"k-{team}")
+
+    assert asked == [TEAM_B]  # checked for rotation (not due yet) on its own
+    assert [c.token for c in slack_api.of("chat.postMessage")] == [TOKENS[TEAM_A], "xoxe.xoxb-b"]
+
+
+async def save_installation(
+    slack: SlackHarness,
+    slack_api: FakeSlackApi,
+    team: str,
+    token: str,
+    *,
+    installed_at: float | None = None,
+    refresh_token: str | None = None,
+    expires_in: int | None = None,
+) -> None:
+    store = slack.adapter.installation_store
+    assert store is not None
+    slack_api.add_team(team, token)
+    await store.async_save(
+        Installation(
+            app_id="A0BOUSSOLE",
+            team_id=team,
+            bot_token=token,
+            bot_id=f"B{team}",
+            bot_user_id=f"UBOT{team}",
+            bot_refresh_token=refresh_token,
+            bot_token_expires_in=expires_in,
+            user_id="U0INSTALL",
+            installed_at=installed_at,
+        )
+    )
+
+
+def count_single_reads(slack: SlackHarness, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The workspaces whose bot is read alone from the installation store from now on."""
+    store = slack.adapter.installation_store
+    assert store is not None
+    asked: list[str] = []
+    read_alone = store.async_find_bot
+
+    async def counted(**kwargs: Any) -> Bot | None:
+        asked.append(kwargs["team_id"])
+        return await read_alone(**kwargs)
+
+    monkeypatch.setattr(store, "async_find_bot", counted)
+    return asked
