@@ -15,6 +15,7 @@ from rituals import codec
 from rituals.config import RitualConfig
 from rituals.definitions import Ritual, ensure_defaults
 from rituals.group_reads import GroupCore, GroupRituals
+from rituals.idle_watermarks import IdleWatermarks, Lagging
 from rituals.live import live_pages
 from rituals.next_runs import NextRuns
 from rituals.posts import Moment, Post, compose
@@ -26,6 +27,8 @@ from storage.ritual_repository import OccurrenceClaim, OccurrenceRecord, OutboxD
 logger = logging.getLogger(__name__)
 
 QUEUED, MISSED, SKIPPED, CANCELLED = "queued", "missed", "skipped", "cancelled"
+WATERMARK_WRITES = 500
+"""Quiet rituals' watermarks written in one transaction at most."""
 UPCOMING_LOOKAHEAD = 200
 """How many occurrences `upcoming` looks through for one that is not skipped."""
 PLAN_GROUP = 100
@@ -62,33 +65,47 @@ class Planner:
         engine: AsyncEngine,
         config: RitualConfig,
         next_runs: NextRuns | None = None,
+        watermarks: IdleWatermarks | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
         self.next_runs = next_runs or NextRuns()
+        self.watermarks = watermarks or IdleWatermarks()
 
     async def plan(
         self, now: datetime, on_queued: Callable[[], Awaitable[None]] | None = None
     ) -> PlanReport:
         """Welcome new tenants, then plan every live ritual, a page at a time (`live_pages`):
-        the ones with nothing due only have their watermark moved (in bulk), the due ones are
-        locked and decided in groups of `PLAN_GROUP` per transaction; `on_queued` is awaited
-        after each group that queued."""
+        the due ones are locked and decided in groups of `PLAN_GROUP` per transaction
+        (`on_queued` is awaited after each group that queued); paused rituals and those of
+        inactive tenants have their watermark moved (in bulk); the quiet ones (nothing due) are
+        remembered as checked (`IdleWatermarks`), their stored watermark written in bulk when
+        it lags, on a tick that queued nothing (a busy tick leaves it for a quiet one)."""
         await self.welcome_new_tenants(now)
         report = PlanReport()
+        lagging: list[Lagging] = []
         async for records, tenants in live_pages(self.engine):
-            due, idle, gone = split_due(records, tenants, now, self.next_runs)
-            if idle or gone:
+            split = split_due(records, tenants, now, self.next_runs, self.watermarks)
+            lagging += self.watermarks.checked(split.quiet, now)
+            if split.held or split.gone:
                 async with transaction(self.engine) as work:
-                    if gone:
-                        await work.rituals.cancel_pending_of_tenants(gone, reason="tenant inactive")
-                    await work.rituals.advance_watermarks(idle, now)
-            for start in range(0, len(due), PLAN_GROUP):
-                group = [record.id for record in due[start : start + PLAN_GROUP]]
+                    if split.gone:
+                        await work.rituals.cancel_pending_of_tenants(
+                            split.gone, reason="tenant inactive"
+                        )
+                    await work.rituals.advance_watermarks(split.held, now)
+            for start in range(0, len(split.due), PLAN_GROUP):
+                group = [record.id for record in split.due[start : start + PLAN_GROUP]]
                 done = await self._plan_group_or_each(group, now)
                 report.add(done)
                 if done.messages and on_queued is not None:
                     await on_queued()
+        if lagging and not report.queued:
+            for start in range(0, len(lagging), WATERMARK_WRITES):
+                async with transaction(self.engine) as work:
+                    await work.rituals.advance_watermarks(
+                        lagging[start : start + WATERMARK_WRITES], now
+                    )
         return report
 
     async def _plan_group_or_each(self, group: list[int], now: datetime) -> PlanReport:
@@ -119,7 +136,9 @@ class Planner:
             records = await rituals.lock_rituals(ritual_ids)
             tenants = await rituals.tenants({record.tenant_id for record in records.values()})
             await core.read_ahead(tenants)
-            await rituals.read_ahead(single_due(records.values(), tenants, now))
+            await rituals.read_ahead(
+                single_due(records.values(), tenants, now, self.watermarks.since)
+            )
             planned: list[int] = []
             deferred: list[Deferred] = []
             for ritual_id in ritual_ids:
@@ -177,7 +196,7 @@ class Planner:
         ritual = Ritual.of(record)
         timezone = ritual.timezone(tenant)
         skip_used = False
-        due = occurrences(ritual.schedule, timezone, record.checked_until, now)
+        due = occurrences(ritual.schedule, timezone, self.watermarks.since(record), now)
         for occurrence in due:
             skip_used |= record.skip_local == occurrence.local
             later = deferred if len(due) == 1 else None
@@ -295,48 +314,65 @@ async def store(
     return claimed
 
 
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A page of live rituals as one tick sees them (`split_due`)."""
+
+    due: list[RitualRecord]
+    """To lock and plan."""
+    quiet: list[RitualRecord]
+    """Enabled, of an active tenant, nothing due: checked, their watermark left in memory."""
+    held: list[RitualRecord]
+    """Paused, or of an inactive tenant: their watermark moves now."""
+    gone: list[int]
+    """Inactive tenants (their pending messages are cancelled)."""
+
+
 def split_due(
     records: Sequence[RitualRecord],
     tenants: dict[int, Tenant],
     now: datetime,
     next_runs: NextRuns,
-) -> tuple[list[RitualRecord], list[RitualRecord], list[int]]:
-    """(rituals to lock and plan, rituals whose watermark only moves, inactive tenants).
-
-    Due: an enabled ritual of an active tenant with an occurrence since its watermark, or with
-    a skipped run to forget. Paused rituals and those of inactive tenants only move their
-    watermark (and the tenants' pending messages are cancelled), as planning them would.
+    watermarks: IdleWatermarks,
+) -> Split:
+    """Due: an enabled ritual of an active tenant with an occurrence since its watermark (as
+    far as this clock has checked it, `IdleWatermarks.since`), or with a skipped run to
+    forget. Paused rituals and those of inactive tenants only move their watermark (and the
+    tenants' pending messages are cancelled), as planning them would.
     """
-    due: list[RitualRecord] = []
-    idle: list[RitualRecord] = []
+    split = Split([], [], [], [])
     gone: set[int] = set()
     for record in records:
         tenant = tenants.get(record.tenant_id)
         if tenant is None or not tenant.active:
             gone.add(record.tenant_id)
-            idle.append(record)
+            split.held.append(record)
         elif not record.enabled:
-            idle.append(record)
+            split.held.append(record)
         else:
             forget_skip = record.skip_local is not None
             fires = forget_skip or next_runs.fires_between(
-                record, tenant, record.checked_until, now
+                record, tenant, watermarks.since(record), now
             )
-            (due if fires else idle).append(record)
-    return due, idle, sorted(gone)
+            (split.due if fires else split.quiet).append(record)
+    split.gone.extend(sorted(gone))
+    return split
 
 
 def single_due(
-    records: Iterable[RitualRecord], tenants: Mapping[int, Tenant], now: datetime
+    records: Iterable[RitualRecord],
+    tenants: Mapping[int, Tenant],
+    now: datetime,
+    since: Callable[[RitualRecord], datetime],
 ) -> dict[int, datetime]:
     """Ritual id → the time of its occurrence, for the rituals with exactly one occurrence
-    due since their watermark (`plan_ritual` decides whether it is planned at all)."""
+    due since `since(ritual)` (`plan_ritual` decides whether it is planned at all)."""
     single: dict[int, datetime] = {}
     for record in records:
         tenant = tenants.get(record.tenant_id)
         if tenant is not None:
             ritual = Ritual.of(record)
-            due = occurrences(ritual.schedule, ritual.timezone(tenant), record.checked_until, now)
+            due = occurrences(ritual.schedule, ritual.timezone(tenant), since(record), now)
             if len(due) == 1:
                 single[record.id] = due[0].at
     return single

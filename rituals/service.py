@@ -97,6 +97,7 @@ class RitualService:
                     after = max(now, record.checked_until)
                     plan[record.id] = self.next_runs.after(record, tenant, after)
         self.next_runs.keep_only(live)
+        self.planner.watermarks.keep_only(live)
         return plan
 
     async def stop(self) -> None:

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -52,6 +52,17 @@ class RitualDraft:
     enabled: bool = True
     skip_holidays: bool = True
     holiday_country: str | None = None
+
+
+class WatermarkRead(Protocol):
+    """A ritual's watermark as read (a `RitualRecord` is one), to move it only if unchanged."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def checked_until(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +359,7 @@ class RitualRepository(OnConnection):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def advance_watermarks(self, records: Sequence[RitualRecord], until: datetime) -> None:
+    async def advance_watermarks(self, records: Sequence[WatermarkRead], until: datetime) -> None:
         """`advance_watermark` for rituals read earlier without a lock (one batched statement),
         each only if it has not changed since (same watermark and `updated_at`, not deleted):
         a ritual changed meanwhile keeps its watermark and is planned again on the next run."""
