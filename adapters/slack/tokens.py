@@ -8,7 +8,6 @@ from collections.abc import Collection
 
 from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from sqlalchemy import desc, select
 
@@ -59,6 +58,11 @@ class BotTokens:
         if self.installation_store is None:
             token = self.config.bot_token
             return dict.fromkeys(team_ids, token) if token else {}
+        # Imported here: a start without OAuth does not load the SQLAlchemy stores.
+        from slack_sdk.oauth.installation_store.sqlalchemy import (
+            AsyncSQLAlchemyInstallationStore,
+        )
+
         store = self.installation_store
         if not isinstance(store, AsyncSQLAlchemyInstallationStore):
             return {}
