@@ -23,11 +23,16 @@ async def tick(harness: Harness, at: datetime) -> None:
     await harness.run()
 
 
+async def company_at(harness: Harness, at: datetime) -> None:
+    """The company and its default rituals, created at `at` (their stored watermark)."""
+    harness.clock.set(at)
+    await harness.company()
+    await harness.run()
+
+
 async def test_quiet_ticks_write_no_watermark_until_it_lags(harness: Harness) -> None:
     created = paris(2026, 3, 9, 7, 0)
-    harness.clock.set(created)
-    await harness.company()
-    await harness.run()  # the default rituals, stored watermark: their creation
+    await company_at(harness, created)
     assert set((await stored(harness)).values()) == {created}
 
     moment = created
@@ -49,9 +54,7 @@ async def test_quiet_ticks_write_no_watermark_until_it_lags(harness: Harness) ->
 async def test_a_busy_tick_leaves_lagging_watermarks_to_the_next_quiet_one(
     harness: Harness,
 ) -> None:
-    harness.clock.set(paris(2026, 3, 9, 8, 0))
-    await harness.company()
-    await harness.run()
+    await company_at(harness, paris(2026, 3, 9, 8, 0))
 
     busy = paris(2026, 3, 9, 9, 0, 5)  # the Monday cap reminder is due
     await tick(harness, busy)
@@ -69,9 +72,7 @@ async def test_a_busy_tick_leaves_lagging_watermarks_to_the_next_quiet_one(
 async def test_a_new_clock_from_lagging_watermarks_decides_nothing_twice(
     harness: Harness,
 ) -> None:
-    harness.clock.set(paris(2026, 3, 9, 8, 55))
-    await harness.company()
-    await harness.run()
+    await company_at(harness, paris(2026, 3, 9, 8, 55))
     await tick(harness, paris(2026, 3, 9, 9, 0, 5))  # the reminder, planned and sent
     await tick(harness, paris(2026, 3, 9, 9, 3))  # quiet; nothing lags yet: nothing stored
     await harness.clock_a.stop()
@@ -93,9 +94,7 @@ async def test_a_time_zone_change_is_planned_from_what_the_clock_has_checked(
     after the reminder's stored watermark: the clock plans from what it has checked (its
     last tick), as when every tick stored the watermark, so that moment is not posted late;
     the next Helsinki Monday is."""
-    harness.clock.set(paris(2026, 3, 9, 7, 45))
-    await harness.company()
-    await harness.run()
+    await company_at(harness, paris(2026, 3, 9, 7, 45))
     moment = paris(2026, 3, 9, 7, 45)
     while moment < paris(2026, 3, 9, 8, 4):
         moment += HEARTBEAT
