@@ -184,9 +184,19 @@ class Engine:
         try:
             async with self.store.transaction() as repo:
                 now = self.clock.now()
-                tenant, known = await repo.find_tenant_and_member(
-                    tenant_ref.platform, tenant_ref.external_id, actor_ref.external_id
-                )
+                claimed = False
+                if request_key:  # claimed with the first read (one trip on SQLite)
+                    tenant, known, claimed = await repo.find_tenant_and_member_claiming(
+                        tenant_ref.platform,
+                        tenant_ref.external_id,
+                        actor_ref.external_id,
+                        request_key,
+                        now,
+                    )
+                else:
+                    tenant, known = await repo.find_tenant_and_member(
+                        tenant_ref.platform, tenant_ref.external_id, actor_ref.external_id
+                    )
                 if tenant is None:
                     tenant, _ = await repo.get_or_create_tenant(
                         tenant_ref.platform,
@@ -199,8 +209,11 @@ class Engine:
                 if not tenant.active:
                     text = translate(locale, "error.inactive")
                     return Reply(messages=(Message(text, kind="error"),), tenant_id=tenant.id)
-                if request_key and not await repo.claim_request(tenant.id, request_key, now):
-                    return Reply(duplicate=True, tenant_id=tenant.id)
+                # Not claimed by the first read: a duplicate, or a tenant just created.
+                if request_key and not claimed:
+                    claimed = await repo.claim_request(tenant.id, request_key, now)
+                    if not claimed:
+                        return Reply(duplicate=True, tenant_id=tenant.id)
                 member, welcomed = await self._member(repo, tenant, actor_ref, known)
                 ctx = Context(repo, tenant, member, now, dict(mentions), channel)
                 try:

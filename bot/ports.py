@@ -54,6 +54,14 @@ class Repository(Protocol):
         """Record that a platform delivery was applied; False if it already was."""
         ...
 
+    async def find_tenant_and_member_claiming(
+        self, platform: str, external_id: str, member_external_id: str, key: str, at: datetime
+    ) -> tuple[Tenant | None, Member | None, bool]:
+        """`find_tenant_and_member`, and the delivery `key` claimed for an active tenant
+        together: True when claimed; False leaves it to `claim_request` (already applied, no
+        tenant yet, an inactive one, or one this read's claim did not see yet)."""
+        ...
+
     # members
     async def get_member(self, tenant_id: int, external_id: str) -> Member | None: ...
     async def get_member_by_id(self, tenant_id: int, member_id: int) -> Member | None: ...

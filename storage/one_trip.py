@@ -157,6 +157,36 @@ async def rows_in_one_trip(
     return await _run(driver, compiled, parameters, lambda rows: [read_row(row) for row in rows])
 
 
+async def rows_of_each_in_one_trip(
+    connection: AsyncConnection, statements: Sequence[tuple[Prebuilt, Mapping[str, Any]]]
+) -> list[list[tuple[Any, ...]]] | None:
+    """The rows of each prebuilt statement, run in order in one trip (a claim and the read
+    that follows it): each list as `rows_in_one_trip` gives it. None, for the caller to run
+    them one by one, as `rows_in_one_trip` answers for any of them."""
+    writes = any(isinstance(statement, UpdateBase) for statement, _ in statements)
+    if writes and not connection.in_transaction():
+        return None
+    runs: list[tuple[_Compiled, RowReader, list[Any]]] = []
+    driver: OneTripConnection | None = None
+    for statement, parameters in statements:
+        prepared = await _prepared(connection, statement, parameters)
+        if prepared is None or prepared[1].row is None:
+            return None
+        driver, compiled = prepared
+        assert compiled.row is not None
+        runs.append((compiled, compiled.row, _values(compiled, parameters)))
+    if driver is None:
+        return []
+
+    def run(database: sqlite3.Connection) -> list[list[tuple[Any, ...]]]:
+        return [
+            [read_row(row) for row in _execute(database, compiled, values)]
+            for compiled, read_row, values in runs
+        ]
+
+    return await driver.in_thread(run)
+
+
 async def _prepared(
     connection: AsyncConnection, statement: Prebuilt, parameters: Mapping[str, Any]
 ) -> tuple[OneTripConnection, _Compiled] | None:
@@ -177,23 +207,35 @@ async def _run[T](
     parameters: Mapping[str, Any],
     sort_out: Callable[[Sequence[Any]], T],
 ) -> T:
-    try:
-        values = compiled.values(parameters)
-    except Exception as error:  # a value its column type refuses: as SQLAlchemy raises it
-        raise DBAPIError.instance(compiled.sql, parameters, error, sqlite3.Error) from error
+    values = _values(compiled, parameters)
 
     def run(database: sqlite3.Connection) -> T:
-        try:
-            cursor = database.execute(compiled.sql, values)
-            try:
-                rows = cursor.fetchall()  # (a write's constraints may fail on any row)
-            finally:
-                cursor.close()
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
-        return sort_out(rows)
+        return sort_out(_execute(database, compiled, values))
 
     return await driver.in_thread(run)
+
+
+def _values(compiled: _Compiled, parameters: Mapping[str, Any]) -> list[Any]:
+    """The statement's positional values; a value its column type refuses is raised as
+    SQLAlchemy raises it (`StatementError`)."""
+    try:
+        return compiled.values(parameters)
+    except Exception as error:
+        raise DBAPIError.instance(compiled.sql, parameters, error, sqlite3.Error) from error
+
+
+def _execute(database: sqlite3.Connection, compiled: _Compiled, values: list[Any]) -> list[Any]:
+    """In the connection's thread: the statement's driver rows; a driver error raised as
+    SQLAlchemy raises it."""
+    try:
+        cursor = database.execute(compiled.sql, values)
+        try:
+            rows: list[Any] = cursor.fetchall()  # (a write's constraints may fail on any row)
+        finally:
+            cursor.close()
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
+    return rows
 
 
 async def _driver(connection: AsyncConnection) -> Any:

@@ -57,6 +57,7 @@ from storage.models import (
 )
 from storage.on_connection import CoreRow, OnConnection
 from storage.ritual_repository import RitualRepository
+from storage.upserts import upsert_insert
 
 if TYPE_CHECKING:
     from bot.ports import Repository
@@ -128,19 +129,25 @@ class SqlRepository(OnConnection):
                 "member_external_id": member_external_id,
             },
         )
-        if row is None:
-            return None, None
-        tenant = tenant_of(row)
-        if row.member_id is None:
-            return tenant, None
-        member = Member(
-            id=row.member_id,
-            tenant_id=tenant.id,
-            external_id=row.member_external_id,
-            display_name=row.member_display_name,
-            role=Role(row.member_role),
+        return _tenant_and_member(row)
+
+    async def find_tenant_and_member_claiming(
+        self, platform: str, external_id: str, member_external_id: str, key: str, at: datetime
+    ) -> tuple[Tenant | None, Member | None, bool]:
+        """`find_tenant_and_member`, and `claim_request` for an active tenant, in one trip on
+        SQLite: the claim runs first, for the tenant found by its platform id. A key this read
+        did not claim (already claimed, or the tenant was not there yet for the claim, as
+        PostgreSQL's second statement may see a tenant its first did not) is for
+        `claim_request` to settle."""
+        where = {"platform": platform, "external_id": external_id}
+        claimed, found = await self._all_each(
+            [
+                (_claim_for_tenant(self._dialect), {**where, "key": key, "created_at": at}),
+                (_TENANT_AND_MEMBER, {**where, "member_external_id": member_external_id}),
+            ]
         )
-        return tenant, member
+        tenant, member = _tenant_and_member(found[0] if found else None)
+        return tenant, member, bool(claimed) and tenant is not None
 
     async def update_tenant(
         self, tenant_id: int, *, locale: Locale | None = None, timezone: str | None = None
@@ -679,6 +686,49 @@ _TENANT_BY_ID = select(_TENANT).where(_TENANT.c.id == bindparam("tenant_id"))
 _TENANT_BY_EXTERNAL_ID = select(_TENANT).where(
     _TENANT.c.platform == bindparam("platform"), _TENANT.c.external_id == bindparam("external_id")
 )
+
+
+@functools.cache
+def _claim_for_tenant(dialect: str) -> Executable:
+    """INSERT a processed request for the active tenant (platform, external_id) ON CONFLICT
+    DO NOTHING RETURNING its key: nothing when the key was claimed or there is no such
+    tenant."""
+    requests = Base.metadata.tables[ProcessedRequestRow.__tablename__]
+    tenant = select(
+        _TENANT.c.id,
+        bindparam("key", type_=requests.c.key.type),
+        bindparam("created_at", type_=requests.c.created_at.type),
+    ).where(
+        _TENANT.c.platform == bindparam("platform"),
+        _TENANT.c.external_id == bindparam("external_id"),
+        _TENANT.c.active.is_(True),
+    )
+    statement = (
+        upsert_insert(dialect, requests)
+        .from_select(["tenant_id", "key", "created_at"], tenant)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+    )
+    built: Executable = statement.returning(requests.c.key)
+    return built
+
+
+def _tenant_and_member(row: CoreRow | None) -> tuple[Tenant | None, Member | None]:
+    """A `_TENANT_AND_MEMBER` row as the tenant and the member it found (None for either)."""
+    if row is None:
+        return None, None
+    tenant = tenant_of(row)
+    if row.member_id is None:
+        return tenant, None
+    member = Member(
+        id=row.member_id,
+        tenant_id=tenant.id,
+        external_id=row.member_external_id,
+        display_name=row.member_display_name,
+        role=Role(row.member_role),
+    )
+    return tenant, member
+
+
 _TENANT_AND_MEMBER = (
     select(*_TENANT.c, *(column.label(f"member_{column.name}") for column in _MEMBER.c))
     .select_from(

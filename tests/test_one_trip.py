@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from storage.database import Database
-from storage.one_trip import read_in_one_trip, rows_in_one_trip
+from storage.one_trip import read_in_one_trip, rows_in_one_trip, rows_of_each_in_one_trip
 from storage.sqlite_driver import OneTripConnection
 from storage.types import ExactDecimal, UtcDateTime
 from tests.support.statements import recorded_statements
@@ -506,4 +506,87 @@ async def test_repository_writes_give_the_same_records_either_way(
     assert (claimed, again) == (True, False)
     paths.decline()
     assert await writes("k2", "38.5") == (True, False, replace(direct, id=direct.id + 1))
+    await database.dispose()
+
+
+# --- several prebuilt statements in one trip ---------------------------------------------------
+
+
+class CountedTrips:
+    """The hand-offs to SQLite's thread, counted."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        hand_off = OneTripConnection.in_thread
+
+        async def counted(connection: OneTripConnection, function: Any) -> Any:
+            self.count += 1
+            return await hand_off(connection, function)
+
+        monkeypatch.setattr(OneTripConnection, "in_thread", counted)
+
+
+async def test_statements_run_in_order_in_one_trip_each_with_its_rows(
+    sqlite_readings: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips = CountedTrips(monkeypatch)
+    async with sqlite_readings.engine.begin() as connection:
+        each = await rows_of_each_in_one_trip(
+            connection,
+            [
+                (INSERT_UNLESS_TAKEN, stamped("claimed")),
+                (INSERT_UNLESS_TAKEN, stamped("claimed")),  # sees the first one's row
+                (sa.select(STAMPED.c.label, STAMPED.c.amount), {}),
+            ],
+        )
+    assert trips.count == 2  # the statements, then the COMMIT
+    assert each == [[(1,)], [], [("claimed", Decimal("12.25"))]]
+    assert each is not None and each[2][0].amount == Decimal("12.25")
+
+
+async def test_several_statements_fall_back_or_fail_as_one_would(
+    readings: Database,
+) -> None:
+    """Outside a transaction (for writes), on PostgreSQL, or for a statement only SQLAlchemy
+    runs: None, for the caller to run them one by one; a failing statement raises as
+    SQLAlchemy raises it, and the transaction's rollback takes the others back."""
+    select_ids = sa.select(READING.c.id).order_by(READING.c.id)
+    expanding = sa.select(READING.c.id).where(READING.c.id.in_([1, 2]))
+    async with readings.engine.begin() as connection:
+        single = await rows_of_each_in_one_trip(connection, [(select_ids, {})])
+        mixed = await rows_of_each_in_one_trip(connection, [(select_ids, {}), (expanding, {})])
+        ids = list((await connection.execute(select_ids)).scalars())
+    assert mixed is None
+    if readings.dialect == "postgresql":
+        assert single is None
+        return
+    assert single is not None and [row.id for row in single[0]] == ids and len(ids) > 1
+    async with readings.engine.connect() as connection:
+        outside = await rows_of_each_in_one_trip(connection, [(INSERT_STAMPED, stamped("x"))])
+    assert outside is None
+    with pytest.raises(IntegrityError, match="UNIQUE"):
+        async with readings.engine.begin() as connection:
+            await rows_of_each_in_one_trip(
+                connection,
+                [(INSERT_STAMPED, stamped("twice")), (INSERT_STAMPED, stamped("twice"))],
+            )
+    assert await _stored(readings) == []
+
+
+async def test_a_command_s_claim_and_first_read_take_one_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.model import Locale, Role
+
+    database = Database.from_url(f"sqlite:///{tmp_path / 'claims.db'}")
+    await database.upgrade()
+    async with database.store.transaction() as repo:
+        tenant, _ = await repo.get_or_create_tenant("slack", "T1", "PME", Locale.FR, "UTC")
+        member = await repo.add_member(tenant.id, "U1", "Marie", Role.DIRECTOR)
+
+    trips = CountedTrips(monkeypatch)
+    async with database.store.transaction() as repo:
+        found = await repo.find_tenant_and_member_claiming("slack", "T1", "U1", "k1", START)
+    assert trips.count == 2  # the claim with the read, then the COMMIT
+    assert found == (tenant, member, True)
     await database.dispose()

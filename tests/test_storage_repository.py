@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import StatementError
 
 from bot.model import (
@@ -21,6 +22,7 @@ from bot.model import (
     Tenant,
 )
 from storage.database import Database, SqlStore
+from storage.models import TenantRow
 from storage.repository import RecordNotFound, SqlRepository
 from tests.support.clock import FakeClock
 from tests.support.statements import recorded_statements
@@ -214,6 +216,46 @@ async def test_concurrent_claims_of_one_key_apply_once(
 
     results = await asyncio.gather(*(claim() for _ in range(5)))
     assert sorted(results) == [False, False, False, False, True]
+
+
+async def test_the_first_read_of_a_command_claims_its_key_for_an_active_tenant(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    async with store.transaction() as repo:
+        first = await repo.find_tenant_and_member_claiming("slack", "TA", "UA2", "Ev7", clock.now())
+        again = await repo.find_tenant_and_member_claiming("slack", "TA", "UA2", "Ev7", clock.now())
+        newcomer = await repo.find_tenant_and_member_claiming(
+            "slack", "TA", "UA9", "Ev8", clock.now()
+        )
+        unknown = await repo.find_tenant_and_member_claiming(
+            "slack", "T-NONE", "UA2", "Ev7", clock.now()
+        )
+        settled = await repo.claim_request(world.a.id, "Ev7", clock.now())
+
+    assert first == (world.a, world.a_member, True)
+    assert again == (world.a, world.a_member, False)  # already claimed: claim_request says so
+    assert not settled
+    assert newcomer == (world.a, None, True)
+    assert unknown == (None, None, False)
+    async with store.transaction() as repo:  # what was claimed stayed claimed
+        assert not await repo.claim_request(world.a.id, "Ev8", clock.now())
+        assert await repo.claim_request(world.b.id, "Ev7", clock.now())  # per tenant
+
+
+async def test_an_inactive_tenant_s_key_is_not_claimed_by_the_first_read(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    async with store.transaction() as repo:
+        await repo.connection.execute(
+            update(TenantRow).where(TenantRow.id == world.a.id).values(active=False)
+        )
+        tenant, member, claimed = await repo.find_tenant_and_member_claiming(
+            "slack", "TA", "UA1", "Ev9", clock.now()
+        )
+    assert tenant is not None and not tenant.active and member == world.a_director
+    assert not claimed
+    async with store.transaction() as repo:
+        assert await repo.claim_request(world.a.id, "Ev9", clock.now())  # nothing was recorded
 
 
 # --------------------------------------------------------------------------- members

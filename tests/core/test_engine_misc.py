@@ -107,12 +107,16 @@ async def test_tenants_are_isolated(chat: Chat, clock: FakeClock) -> None:
     assert "Aucun quick win actif" in await other.text("olga", "qw liste")
 
 
-async def test_a_known_persons_command_reads_tenant_and_member_in_one_statement(
+async def test_a_known_persons_command_claims_and_reads_tenant_and_member_first(
     chat: Chat, database: Database
 ) -> None:
+    """Its request key claimed for the tenant, then tenant and member in one statement (on
+    SQLite both in one trip); nothing else reads them."""
     with recorded_statements(database.engine) as recorded:
         answer = await chat.text("marie", "aide")
     statements = [" ".join(statement.split()) for statement in recorded]
     assert "quickwin" in answer or "qw" in answer
-    assert "FROM tenant LEFT OUTER JOIN member" in statements[0]
-    assert not [s for s in statements if "FROM tenant" in s or "FROM member" in s][1:]
+    assert statements[0].startswith("INSERT INTO processed_request")
+    assert "FROM tenant" in statements[0]
+    assert "FROM tenant LEFT OUTER JOIN member" in statements[1]
+    assert not [s for s in statements if "FROM tenant" in s or "FROM member" in s][2:]
