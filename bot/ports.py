@@ -113,6 +113,20 @@ class Repository(Protocol):
         """The latest `limit` measurements of a quick win, oldest first."""
         ...
 
+    async def add_measurement_and_recent(
+        self,
+        tenant_id: int,
+        quick_win_id: int,
+        value: Decimal,
+        note: str,
+        author_id: int,
+        at: datetime,
+        recent: int,
+    ) -> tuple[Measurement, list[Measurement]]:
+        """`add_measurement`, then the latest `recent` measurements with it (`measurements`),
+        together (one trip on SQLite)."""
+        ...
+
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:
         """Every active quick win with its latest `recent` measurements, in number order."""
         ...

@@ -477,6 +477,38 @@ class SqlRepository(OnConnection):
             raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
         return _measurement(row)
 
+    async def add_measurement_and_recent(
+        self,
+        tenant_id: int,
+        quick_win_id: int,
+        value: Decimal,
+        note: str,
+        author_id: int,
+        at: datetime,
+        recent: int,
+    ) -> tuple[Measurement, list[Measurement]]:
+        """`add_measurement` and `measurements(..., recent)`, the write first: on SQLite in one
+        trip to its thread."""
+        where = {"tenant_id": tenant_id, "quick_win_id": quick_win_id}
+        added, latest = await self._all_each(
+            [
+                (
+                    _ADD_MEASUREMENT,
+                    {
+                        **where,
+                        "value": value,
+                        "note": note,
+                        "author_id": author_id,
+                        "measured_at": at,
+                    },
+                ),
+                (_LATEST_MEASUREMENTS, {**where, "limit": max(recent, 0)}),
+            ]
+        )
+        if not added:
+            raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
+        return _measurement(added[0]), [_measurement(row) for row in reversed(latest)]
+
     async def measurements(
         self, tenant_id: int, quick_win_id: int, limit: int
     ) -> list[Measurement]:

@@ -590,3 +590,32 @@ async def test_a_command_s_claim_and_first_read_take_one_trip(
     assert trips.count == 2  # the claim with the read, then the COMMIT
     assert found == (tenant, member, True)
     await database.dispose()
+
+
+async def test_a_logged_result_takes_four_trips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's claim with the tenant and member, the quick win, the measurement with
+    the latest ones, the COMMIT: a write transaction holds the connection for four trips."""
+    from bot.engine import Engine
+    from bot.requests import Actor, Command, TenantRef
+    from tests.support.clock import FakeClock
+
+    database = Database.from_url(f"sqlite:///{tmp_path / 'logged.db'}")
+    await database.upgrade()
+    engine = Engine(database.store, FakeClock(START))
+    tenant, actor = TenantRef("slack", "T1", "PME"), Actor("U1", "Marie")
+
+    async def say(text: str, key: str) -> str:
+        reply = await engine.handle(Command(tenant, actor, text, START, request_key=key))
+        return reply.messages[0].text
+
+    await say(
+        'qw ajouter "Relances" kpi="Délai" unité=jours base=52 cible=10 échéance=2027-03-31', "a"
+    )
+    await say("qw saisir 1 40", "b")
+    trips = CountedTrips(monkeypatch)
+    answer = await say("qw saisir 1 38", "c")
+    assert "38" in answer and "QW-1" in answer
+    assert trips.count == 4
+    await database.dispose()

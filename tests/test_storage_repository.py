@@ -777,6 +777,39 @@ async def test_measurements_latest_first_then_oldest_first(
     }
 
 
+async def test_a_measurement_added_with_the_latest_ones(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    qw = await add_quick_win(store, world, clock.now(), "logged")
+    start = clock.now()
+    async with store.transaction() as repo:
+        for days in (1, 3):
+            await repo.add_measurement(
+                world.a.id,
+                qw.id,
+                Decimal(days),
+                "",
+                world.a_member.id,
+                start + timedelta(days=days),
+            )
+        added, recent = await repo.add_measurement_and_recent(
+            world.a.id, qw.id, Decimal("2.5"), "mid", world.a_member.id, start + timedelta(2), 2
+        )
+        with pytest.raises(RecordNotFound):  # another tenant's quick win: nothing written
+            await repo.add_measurement_and_recent(
+                world.b.id, qw.id, Decimal(9), "", world.b_director.id, start, 2
+            )
+        stored = await repo.measurements(world.a.id, qw.id, 10)
+    assert (added.value, added.note, added.measured_at) == (
+        Decimal("2.5"),
+        "mid",
+        start + timedelta(2),
+    )
+    assert recent == stored[-2:]  # the latest two, oldest first: 2.5 (day 2) and 3 (day 3)
+    assert [m.value for m in recent] == [Decimal("2.5"), Decimal(3)]
+    assert [m.value for m in stored] == [Decimal(1), Decimal("2.5"), Decimal(3)]
+
+
 async def test_active_snapshots(store: SqlStore, world: World, clock: FakeClock) -> None:
     start = clock.now()
     q1 = await add_quick_win(store, world, start, "five measurements")

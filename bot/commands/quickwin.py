@@ -177,8 +177,9 @@ async def record_result(ctx: Context, ref: str, text: str, extra_note: str = "")
         raise UserError("qw.closed_already", number=qw.number, state=state)
     if len(note) > MAX_NOTE:
         raise UserError("error.too_long", count=len(note), limit=MAX_NOTE, field="note")
-    await ctx.repo.add_measurement(ctx.tenant.id, qw.id, value, note.strip(), ctx.actor.id, ctx.now)
-    recent = await ctx.repo.measurements(ctx.tenant.id, qw.id, RECENT_MEASUREMENTS)
+    _, recent = await ctx.repo.add_measurement_and_recent(
+        ctx.tenant.id, qw.id, value, note.strip(), ctx.actor.id, ctx.now, RECENT_MEASUREMENTS
+    )
     figs = figures(QuickWinSnapshot.of(qw, recent), ctx.today, ctx.tenant.timezone)
     text = ctx.t(
         "qw.logged",
