@@ -98,15 +98,6 @@ class Repository(Protocol):
         """Set celebrated_at once; False if the quick win was already celebrated."""
         ...
 
-    async def add_measurement(
-        self,
-        tenant_id: int,
-        quick_win_id: int,
-        value: Decimal,
-        note: str,
-        author_id: int,
-        at: datetime,
-    ) -> Measurement: ...
     async def measurements(
         self, tenant_id: int, quick_win_id: int, limit: int
     ) -> list[Measurement]:
