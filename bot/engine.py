@@ -106,6 +106,9 @@ class Engine:
             changed = any(not m.is_personal for m in messages)
             return Outcome(messages, changed=changed)
 
+        logged = (
+            quickwin.logged_quick_win(args) if self.commands.get(name) is quickwin.run else None
+        )
         return await self._apply(
             command.tenant,
             command.actor,
@@ -113,6 +116,7 @@ class Engine:
             command.mentions,
             run,
             channel=command.channel,
+            quick_win=logged,
         )
 
     async def interact(self, interaction: Interaction) -> Reply:
@@ -176,8 +180,11 @@ class Engine:
         action: Callable[[Context], Awaitable[Outcome]],
         *,
         channel: str = "",
+        quick_win: int | None = None,
     ) -> Reply:
-        """Run `action` in one transaction; bad input rolls everything back."""
+        """Run `action` in one transaction; bad input rolls everything back. `quick_win`: the
+        number of a quick win the action reads (a logged result's), read with the first
+        statements."""
         tenant_ref, actor_ref = clean_tenant(tenant_ref), clean_actor(actor_ref)
         mentions = clean_values(mentions)
         locale = self.default_locale
@@ -192,6 +199,7 @@ class Engine:
                         actor_ref.external_id,
                         request_key,
                         now,
+                        quick_win_number=quick_win,
                     )
                 else:
                     tenant, known = await repo.find_tenant_and_member(

@@ -55,11 +55,20 @@ class Repository(Protocol):
         ...
 
     async def find_tenant_and_member_claiming(
-        self, platform: str, external_id: str, member_external_id: str, key: str, at: datetime
+        self,
+        platform: str,
+        external_id: str,
+        member_external_id: str,
+        key: str,
+        at: datetime,
+        *,
+        quick_win_number: int | None = None,
     ) -> tuple[Tenant | None, Member | None, bool]:
         """`find_tenant_and_member`, and the delivery `key` claimed for an active tenant
         together: True when claimed; False leaves it to `claim_request` (already applied, no
-        tenant yet, an inactive one, or one this read's claim did not see yet)."""
+        tenant yet, an inactive one, or one this read's claim did not see yet). With
+        `quick_win_number`, that quick win is read too, for the transaction's first
+        `get_quick_win` of it."""
         ...
 
     # members

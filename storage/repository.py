@@ -60,6 +60,8 @@ from storage.ritual_repository import RitualRepository
 from storage.upserts import upsert_insert
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from bot.ports import Repository
 
 
@@ -80,6 +82,12 @@ class SqlRepository(OnConnection):
     Ids or numbers that do not exist in the tenant raise `RecordNotFound` (a LookupError)
     where the method cannot answer None.
     """
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
+        self._read_ahead: dict[tuple[int, int], QuickWin | None] = {}
+        """Quick wins read ahead (`find_tenant_and_member_claiming`), by (tenant, number):
+        each given once, to the transaction's first `get_quick_win` of it."""
 
     # ------------------------------------------------------------------ tenants
 
@@ -132,21 +140,33 @@ class SqlRepository(OnConnection):
         return _tenant_and_member(row)
 
     async def find_tenant_and_member_claiming(
-        self, platform: str, external_id: str, member_external_id: str, key: str, at: datetime
+        self,
+        platform: str,
+        external_id: str,
+        member_external_id: str,
+        key: str,
+        at: datetime,
+        *,
+        quick_win_number: int | None = None,
     ) -> tuple[Tenant | None, Member | None, bool]:
         """`find_tenant_and_member`, and `claim_request` for an active tenant, in one trip on
         SQLite: the claim runs first, for the tenant found by its platform id. A key this read
         did not claim (already claimed, or the tenant was not there yet for the claim, as
         PostgreSQL's second statement may see a tenant its first did not) is for
-        `claim_request` to settle."""
+        `claim_request` to settle. The quick win `quick_win_number`, if given, is read in the
+        same trip and kept for this transaction's first `get_quick_win` of it."""
         where = {"platform": platform, "external_id": external_id}
-        claimed, found = await self._all_each(
-            [
-                (_claim_for_tenant(self._dialect), {**where, "key": key, "created_at": at}),
-                (_TENANT_AND_MEMBER, {**where, "member_external_id": member_external_id}),
-            ]
-        )
+        statements: list[tuple[Executable, dict[str, Any]]] = [
+            (_claim_for_tenant(self._dialect), {**where, "key": key, "created_at": at}),
+            (_TENANT_AND_MEMBER, {**where, "member_external_id": member_external_id}),
+        ]
+        if quick_win_number is not None:
+            statements.append((_QUICK_WIN_BY_TENANT_REF, {**where, "number": quick_win_number}))
+        claimed, found, *quick_wins = await self._all_each(statements)
         tenant, member = _tenant_and_member(found[0] if found else None)
+        if tenant is not None and quick_win_number is not None:
+            rows = quick_wins[0]
+            self._read_ahead[(tenant.id, quick_win_number)] = _quick_win(rows[0]) if rows else None
         return tenant, member, bool(claimed) and tenant is not None
 
     async def update_tenant(
@@ -408,6 +428,8 @@ class SqlRepository(OnConnection):
         return _quick_win(row)
 
     async def get_quick_win(self, tenant_id: int, number: int) -> QuickWin | None:
+        if (tenant_id, number) in self._read_ahead:  # read with the transaction's first trip
+            return self._read_ahead.pop((tenant_id, number))
         row = await self._first(_QUICK_WIN_BY_NUMBER, {"tenant_id": tenant_id, "number": number})
         return None if row is None else _quick_win(row)
 
@@ -775,6 +797,15 @@ _TENANT_AND_MEMBER = (
     .where(
         _TENANT.c.platform == bindparam("platform"),
         _TENANT.c.external_id == bindparam("external_id"),
+    )
+)
+_QUICK_WIN_BY_TENANT_REF = (
+    select(_QUICK_WIN)
+    .join(_TENANT, _TENANT.c.id == _QUICK_WIN.c.tenant_id)
+    .where(
+        _TENANT.c.platform == bindparam("platform"),
+        _TENANT.c.external_id == bindparam("external_id"),
+        _QUICK_WIN.c.number == bindparam("number"),
     )
 )
 _MEMBER_BY_EXTERNAL_ID = select(_MEMBER).where(

@@ -592,11 +592,12 @@ async def test_a_command_s_claim_and_first_read_take_one_trip(
     await database.dispose()
 
 
-async def test_a_logged_result_takes_four_trips(
+async def test_a_logged_result_takes_three_trips(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The request's claim with the tenant and member, the quick win, the measurement with
-    the latest ones, the COMMIT: a write transaction holds the connection for four trips."""
+    """The request's claim with the tenant, the member and the quick win the command names,
+    the measurement with the latest ones, the COMMIT: a write transaction holds the
+    connection for three trips."""
     from bot.engine import Engine
     from bot.requests import Actor, Command, TenantRef
     from tests.support.clock import FakeClock
@@ -617,5 +618,5 @@ async def test_a_logged_result_takes_four_trips(
     trips = CountedTrips(monkeypatch)
     answer = await say("qw saisir 1 38", "c")
     assert "38" in answer and "QW-1" in answer
-    assert trips.count == 4
+    assert trips.count == 3
     await database.dispose()

@@ -22,7 +22,7 @@ from bot.model import (
     Tenant,
 )
 from storage.database import Database, SqlStore
-from storage.models import TenantRow
+from storage.models import QuickWinRow, TenantRow
 from storage.repository import RecordNotFound, SqlRepository
 from tests.support.clock import FakeClock
 from tests.support.statements import recorded_statements
@@ -240,6 +240,42 @@ async def test_the_first_read_of_a_command_claims_its_key_for_an_active_tenant(
     async with store.transaction() as repo:  # what was claimed stayed claimed
         assert not await repo.claim_request(world.a.id, "Ev8", clock.now())
         assert await repo.claim_request(world.b.id, "Ev7", clock.now())  # per tenant
+
+
+async def test_a_quick_win_read_ahead_serves_the_first_read_of_it_only(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    qw = await add_quick_win(store, world, clock.now(), "read ahead")
+    async with store.transaction() as repo:
+        tenant, _, claimed = await repo.find_tenant_and_member_claiming(
+            "slack", "TA", "UA2", "Ev10", clock.now(), quick_win_number=qw.number
+        )
+        await repo.connection.execute(  # changed after it was read ahead
+            update(QuickWinRow).where(QuickWinRow.id == qw.id).values(title="renamed")
+        )
+        first = await repo.get_quick_win(world.a.id, qw.number)
+        second = await repo.get_quick_win(world.a.id, qw.number)
+    assert tenant == world.a and claimed
+    assert first == qw  # as read ahead, in this transaction
+    assert second is not None and second.title == "renamed"  # read again
+
+
+async def test_a_quick_win_read_ahead_is_the_tenant_s_own_or_none(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    qw = await add_quick_win(store, world, clock.now(), "alpha's")
+    async with store.transaction() as repo:
+        await repo.find_tenant_and_member_claiming(
+            "teams", "TB", "UB1", "Ev11", clock.now(), quick_win_number=qw.number
+        )
+        await repo.find_tenant_and_member_claiming(
+            "slack", "TA", "UA2", "Ev12", clock.now(), quick_win_number=qw.number + 1
+        )
+        others = await repo.get_quick_win(world.b.id, qw.number)
+        missing = await repo.get_quick_win(world.a.id, qw.number + 1)
+        own = await repo.get_quick_win(world.a.id, qw.number)
+    assert others is None and missing is None
+    assert own == qw
 
 
 async def test_an_inactive_tenant_s_key_is_not_claimed_by_the_first_read(

@@ -288,3 +288,18 @@ SUBCOMMANDS: dict[str, Handler] = {
 
 async def run(ctx: Context, args: str) -> list[Message]:
     return await dispatch(ctx, "qw", args, SUBCOMMANDS, default, "ex.qw_log")
+
+
+def logged_quick_win(args: str) -> int | None:
+    """The number of the quick win a result is logged for (`saisir 3 45` → 3), read from the
+    command's text before it runs, so that the engine reads that quick win with the command's
+    first statements; None for anything else (the command then reads it, or says what is
+    wrong, itself)."""
+    word, rest = split_first(args)
+    if SUBCOMMANDS.get(word) is not log:
+        return None
+    ref = rest.strip().partition(" ")[0]
+    try:
+        return parse_ref(ref) if ref else None
+    except UserError:
+        return None

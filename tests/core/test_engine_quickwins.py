@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot import actions
+from bot.commands import quickwin
 from bot.requests import Actor
 from tests.support.chat import Chat, buttons_of, is_error
 from tests.support.clock import FakeClock
@@ -117,3 +120,25 @@ async def test_log_result_form_and_field_errors(chat: Chat, clock: FakeClock) ->
     )
     assert not ok.field_errors and "47,5 jours" in ok.public[0].text
     assert "mi-parcours" in await chat.text("claire", "qw voir 1")
+
+
+@pytest.mark.parametrize(
+    ("args", "number"),
+    [
+        ("saisir 3 45", 3),
+        ("log QW-12 38,5 jours", 12),
+        ("SAISIR #2 40", 2),
+        ("saisir 7", 7),  # the command then says the value is missing
+        ("saisir", None),
+        ("saisir abc 4", None),
+        ("liste", None),
+        ("voir 3", None),
+        ("", None),
+    ],
+)
+def test_the_quick_win_a_result_is_logged_for_is_read_from_the_text(
+    args: str, number: int | None
+) -> None:
+    """What the engine reads with a command's first statements; a wrong guess only costs the
+    usual read (the command parses its text itself)."""
+    assert quickwin.logged_quick_win(args) == number
