@@ -200,7 +200,9 @@ class Sender:
         """Let each platform read at once what the batch's sends need (`PreparesSends`); if it
         cannot, each send reads for itself."""
         by_platform: dict[str, dict[int, Tenant]] = {}
+        sends: dict[str, int] = {}
         for message, tenant in batch:
+            sends[message.platform] = sends.get(message.platform, 0) + 1
             if tenant is not None:
                 by_platform.setdefault(message.platform, {})[tenant.id] = tenant
         for platform, tenants in by_platform.items():
@@ -209,7 +211,8 @@ class Sender:
                 try:
                     await messenger.prepare(list(tenants.values()))
                 except Exception as error:
-                    logger.warning("preparing %d %s sends failed: %r", len(batch), platform, error)
+                    count = sends[platform]
+                    logger.warning("preparing %d %s sends failed: %r", count, platform, error)
 
     async def defer(self, tenant_id: int, platform: str, delivery: Delivery) -> None:
         """A paced workspace was refused: its other pending rows wait for the Retry-After too
