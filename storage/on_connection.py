@@ -66,17 +66,26 @@ class OnConnection:
         return (await self._connection.execute(statement, parameters)).all()
 
     async def _all_each(
-        self, statements: Sequence[tuple[Executable, dict[str, Any]]]
+        self,
+        statements: Sequence[tuple[Executable, dict[str, Any]]],
+        *,
+        ends_transaction: bool = False,
     ) -> list[Sequence[CoreRow]]:
         """The rows of each prebuilt statement, run in order (as `_all` runs one): on SQLite
-        all in one hand-off to its thread (a claim and the read beside it)."""
+        all in one hand-off to its thread (a claim and the read beside it).
+
+        `ends_transaction`: nothing follows them in the caller's transaction, and on SQLite
+        the same hand-off commits it (elsewhere the transaction commits as usual, when its
+        block ends)."""
         prebuilt = [
             (statement, parameters)
             for statement, parameters in statements
             if isinstance(statement, SelectBase | UpdateBase)
         ]
         if len(prebuilt) == len(statements):
-            each = await rows_of_each_in_one_trip(self._connection, prebuilt)
+            each = await rows_of_each_in_one_trip(
+                self._connection, prebuilt, commit=ends_transaction
+            )
             if each is not None:
                 return list(each)
         return [await self._all(statement, parameters) for statement, parameters in statements]

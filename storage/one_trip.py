@@ -158,13 +158,20 @@ async def rows_in_one_trip(
 
 
 async def rows_of_each_in_one_trip(
-    connection: AsyncConnection, statements: Sequence[tuple[Prebuilt, Mapping[str, Any]]]
+    connection: AsyncConnection,
+    statements: Sequence[tuple[Prebuilt, Mapping[str, Any]]],
+    *,
+    commit: bool = False,
 ) -> list[list[tuple[Any, ...]]] | None:
     """The rows of each prebuilt statement, run in order in one trip (a claim and the read
     that follows it): each list as `rows_in_one_trip` gives it. None, for the caller to run
-    them one by one, as `rows_in_one_trip` answers for any of them."""
+    them one by one, as `rows_in_one_trip` answers for any of them.
+
+    `commit`: these are the transaction's last statements, and the trip commits it when they
+    succeed (`OneTripConnection.in_thread`); the transaction's own commit then takes no trip,
+    and a statement after them is refused."""
     writes = any(isinstance(statement, UpdateBase) for statement, _ in statements)
-    if writes and not connection.in_transaction():
+    if (writes or commit) and not connection.in_transaction():
         return None
     runs: list[tuple[_Compiled, RowReader, list[Any]]] = []
     driver: OneTripConnection | None = None
@@ -184,7 +191,7 @@ async def rows_of_each_in_one_trip(
             for compiled, read_row, values in runs
         ]
 
-    return await driver.in_thread(run)
+    return await driver.in_thread(run, then_commit=commit)
 
 
 async def _prepared(

@@ -94,7 +94,9 @@ class OneTripConnection(aiosqlite.Connection):
     - `begin_immediate` takes the write lock with the transaction's first statement, its
       BEGIN IMMEDIATE run in the same trip (a transaction that never runs one takes no lock);
     - a commit or rollback when no transaction is open (the pool's reset of a connection
-      that only read, or after a commit) returns without a trip, as sqlite3 would do nothing.
+      that only read, or after a commit) returns without a trip, as sqlite3 would do nothing;
+    - a transaction's last statements can carry its COMMIT (`in_thread(..., then_commit=True)`):
+      the caller's commit then takes no trip either.
 
     Whether a transaction is open is what sqlite3 said at the end of the last trip; while a
     trip runs, or after one failed or was cancelled, it is unknown and the trip is taken."""
@@ -103,6 +105,7 @@ class OneTripConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size)
         self._begin_pending = False
         self._in_transaction: bool | None = None
+        self._committed_with_last = False
 
     def cursor(self) -> Result[OneTripCursor]:  # type: ignore[override]
         async def make() -> OneTripCursor:
@@ -113,21 +116,37 @@ class OneTripConnection(aiosqlite.Connection):
     def begin_immediate(self) -> None:
         """Begin a write transaction: BEGIN IMMEDIATE runs just before the next statement."""
         self._begin_pending = True
+        self._committed_with_last = False
 
-    async def in_thread[T](self, function: Callable[[sqlite3.Connection], T]) -> T:
+    async def in_thread[T](
+        self, function: Callable[[sqlite3.Connection], T], *, then_commit: bool = False
+    ) -> T:
         """Run `function(sqlite3 connection)` in the connection's thread, in queue order,
-        after the pending BEGIN IMMEDIATE if there is one."""
+        after the pending BEGIN IMMEDIATE if there is one.
+
+        `then_commit`: `function` runs the transaction's last statements; the open
+        transaction is committed in the same trip when it succeeds. Until the caller's own
+        commit or rollback (which then take no trip), any further statement is refused
+        (`sqlite3.ProgrammingError`): it would run outside the transaction."""
+        if self._committed_with_last:
+            raise sqlite3.ProgrammingError(
+                "this transaction was committed with its last statements: nothing may follow"
+            )
         begin, self._begin_pending = self._begin_pending, False
         self._in_transaction = None
 
-        def trip(raw: sqlite3.Connection) -> tuple[T, bool]:
+        def trip(raw: sqlite3.Connection) -> tuple[T, bool, bool]:
             if begin:
                 raw.execute("BEGIN IMMEDIATE")
-            return function(raw), raw.in_transaction
+            result = function(raw)
+            committed = then_commit and raw.in_transaction
+            if committed:
+                raw.commit()
+            return result, raw.in_transaction, committed
 
         raw: sqlite3.Connection = self._conn
-        outcome: tuple[T, bool] = await self._execute(trip, raw)  # type: ignore[no-untyped-call]
-        result, self._in_transaction = outcome
+        outcome: tuple[T, bool, bool] = await self._execute(trip, raw)  # type: ignore[no-untyped-call]
+        result, self._in_transaction, self._committed_with_last = outcome
         return result
 
     async def commit(self) -> None:
@@ -139,6 +158,7 @@ class OneTripConnection(aiosqlite.Connection):
         await self._end(sqlite3.Connection.rollback)
 
     async def _end(self, end: Callable[[sqlite3.Connection], None]) -> None:
+        self._committed_with_last = False
         if self._begin_pending:  # begun, but no statement ran: no BEGIN was sent
             self._begin_pending = False
             return

@@ -519,9 +519,9 @@ class CountedTrips:
         self.count = 0
         hand_off = OneTripConnection.in_thread
 
-        async def counted(connection: OneTripConnection, function: Any) -> Any:
+        async def counted(connection: OneTripConnection, function: Any, **options: Any) -> Any:
             self.count += 1
-            return await hand_off(connection, function)
+            return await hand_off(connection, function, **options)
 
         monkeypatch.setattr(OneTripConnection, "in_thread", counted)
 
@@ -620,3 +620,27 @@ async def test_a_logged_result_takes_three_trips(
     assert "38" in answer and "QW-1" in answer
     assert trips.count == 3
     await database.dispose()
+
+
+INSERT_READING = sa.insert(READING).returning(READING.c.kind)
+
+
+async def test_rows_of_each_can_commit_with_them(
+    readings: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`commit=True`: on SQLite the statements and the COMMIT go in one trip, and the
+    block's commit takes none; elsewhere the caller runs them and the block commits as
+    usual. Either way the row is stored once the block ends."""
+    last = {"id": 10_000, "kind": "last", "value": Decimal("1.5"), "taken_at": START}
+    trips = CountedTrips(monkeypatch)
+    async with readings.engine.begin() as connection:
+        each = await rows_of_each_in_one_trip(connection, [(INSERT_READING, last)], commit=True)
+        if readings.dialect == "postgresql":
+            assert each is None
+            await connection.execute(INSERT_READING, last)
+        else:
+            assert each == [[("last",)]]
+    assert trips.count == (1 if readings.dialect == "sqlite" else 0)
+    async with readings.engine.connect() as connection:
+        kinds = (await connection.execute(sa.select(READING.c.kind))).scalars().all()
+    assert kinds.count("last") == 1

@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import aiosqlite
 import pytest
 import sqlalchemy as sa
 from aiosqlite.context import Result
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from storage.database import Database
 from storage.sqlite_driver import OneTripConnection
@@ -239,3 +240,48 @@ async def test_a_rolled_back_transaction_undoes_its_writes_before_the_next_begin
             await connection.execute(sa.insert(TABLE).values(name="done"))
     async with sqlite.engine.connect() as connection:
         assert (await connection.execute(sa.select(TABLE.c.name))).all() == [("done",)]
+
+
+async def _driver_of(connection: AsyncConnection) -> OneTripConnection:
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(driver, OneTripConnection)
+    return driver
+
+
+async def test_the_last_statements_can_carry_the_commit(
+    sqlite: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`then_commit`: the trip commits, so the write lock is free at once and the block's own
+    COMMIT takes no trip; a statement after it would run outside the transaction and is
+    refused, and the next transaction on the same connection works as usual."""
+    path = str(sqlite.engine.url.database)
+
+    def insert(name: str) -> Callable[[sqlite3.Connection], int]:
+        def run(raw: sqlite3.Connection) -> int:
+            return raw.execute("INSERT INTO thing (name) VALUES (?)", (name,)).rowcount
+
+        return run
+
+    trips = Trips(monkeypatch)
+    async with sqlite.engine.begin() as connection:
+        driver = await _driver_of(connection)
+        assert await driver.in_thread(insert("first"), then_commit=True) == 1
+        assert await asyncio.to_thread(_try_write_lock, path) == "free"  # already committed
+    assert trips.count == 1  # BEGIN IMMEDIATE, the insert and COMMIT, in one trip
+
+    with pytest.raises(ProgrammingError, match="committed with its last statements"):
+        async with sqlite.engine.begin() as connection:
+            driver = await _driver_of(connection)
+            await driver.in_thread(insert("second"), then_commit=True)
+            await connection.execute(sa.insert(TABLE).values(name="outside"))
+    with pytest.raises(sqlite3.IntegrityError):  # a failing trip commits nothing
+        async with sqlite.engine.begin() as connection:
+            driver = await _driver_of(connection)
+            await driver.in_thread(insert("third"))
+            await driver.in_thread(insert("first"), then_commit=True)
+    async with sqlite.engine.begin() as connection:
+        await connection.execute(sa.insert(TABLE).values(name="next"))
+    async with sqlite.engine.connect() as connection:
+        names = (await connection.execute(sa.select(TABLE.c.name).order_by(TABLE.c.id))).all()
+    assert names == [("first",), ("second",), ("next",)]
+    assert await asyncio.to_thread(_try_write_lock, path) == "free"
