@@ -122,9 +122,15 @@ class Repository(Protocol):
         author_id: int,
         at: datetime,
         recent: int,
+        *,
+        ends_transaction: bool = False,
     ) -> tuple[Measurement, list[Measurement]]:
         """`add_measurement`, then the latest `recent` measurements with it (`measurements`),
-        together (one trip on SQLite)."""
+        together (one trip on SQLite).
+
+        `ends_transaction`: the caller runs nothing else in this transaction, which a store
+        may then commit with this call (SQLite does, in the same trip). Whatever the caller
+        does afterwards must not fail: the result may already be stored."""
         ...
 
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:

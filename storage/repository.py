@@ -508,9 +508,11 @@ class SqlRepository(OnConnection):
         author_id: int,
         at: datetime,
         recent: int,
+        *,
+        ends_transaction: bool = False,
     ) -> tuple[Measurement, list[Measurement]]:
         """`add_measurement` and `measurements(..., recent)`, the write first: on SQLite in one
-        trip to its thread."""
+        trip to its thread, which also commits when `ends_transaction`."""
         where = {"tenant_id": tenant_id, "quick_win_id": quick_win_id}
         added, latest = await self._all_each(
             [
@@ -525,7 +527,8 @@ class SqlRepository(OnConnection):
                     },
                 ),
                 (_LATEST_MEASUREMENTS, {**where, "limit": max(recent, 0)}),
-            ]
+            ],
+            ends_transaction=ends_transaction,
         )
         if not added:
             raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")

@@ -592,12 +592,13 @@ async def test_a_command_s_claim_and_first_read_take_one_trip(
     await database.dispose()
 
 
-async def test_a_logged_result_takes_three_trips(
+async def test_a_logged_result_takes_two_trips(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The request's claim with the tenant, the member and the quick win the command names,
-    the measurement with the latest ones, the COMMIT: a write transaction holds the
-    connection for three trips."""
+    """The request's claim with the tenant, the member and the quick win the command names;
+    then the measurement with the latest ones and the COMMIT: a write transaction holds the
+    connection for two trips. A result that reaches the target also marks it celebrated,
+    after which the COMMIT takes its own trip."""
     from bot.engine import Engine
     from bot.requests import Actor, Command, TenantRef
     from tests.support.clock import FakeClock
@@ -618,7 +619,16 @@ async def test_a_logged_result_takes_three_trips(
     trips = CountedTrips(monkeypatch)
     answer = await say("qw saisir 1 38", "c")
     assert "38" in answer and "QW-1" in answer
-    assert trips.count == 3
+    assert trips.count == 2
+    trips.count = 0
+    reached = await engine.handle(Command(tenant, actor, "qw saisir 1 9", START, request_key="d"))
+    assert [message.kind for message in reached.messages] == ["quickwin.logged", "celebration"]
+    assert trips.count == 4  # claim and reads; measurement; celebrated mark; COMMIT
+    async with database.store.transaction() as repo:
+        quick_win = await repo.get_quick_win(1, 1)
+        stored = await repo.measurements(1, 1, 10)
+    assert quick_win is not None and quick_win.celebrated_at is not None
+    assert [measurement.value for measurement in stored] == [40, 38, 9]
     await database.dispose()
 
 

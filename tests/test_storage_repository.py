@@ -846,6 +846,28 @@ async def test_a_measurement_added_with_the_latest_ones(
     assert [m.value for m in stored] == [Decimal(1), Decimal("2.5"), Decimal(3)]
 
 
+async def test_a_measurement_that_ends_its_transaction_is_stored_with_it(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    """`ends_transaction`: the measurement and the latest ones come back as without it, and
+    the transaction's end stores it (on SQLite, committed in the same trip)."""
+    qw = await add_quick_win(store, world, clock.now(), "ends")
+    async with store.transaction() as repo:
+        added, recent = await repo.add_measurement_and_recent(
+            world.a.id,
+            qw.id,
+            Decimal(4),
+            "",
+            world.a_member.id,
+            clock.now(),
+            3,
+            ends_transaction=True,
+        )
+    assert recent == [added] and added.value == Decimal(4)
+    async with store.transaction() as repo:
+        assert await repo.measurements(world.a.id, qw.id, 10) == [added]
+
+
 async def test_active_snapshots(store: SqlStore, world: World, clock: FakeClock) -> None:
     start = clock.now()
     q1 = await add_quick_win(store, world, start, "five measurements")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot import actions, formatting
+from bot import actions, formatting, progress
 from bot.commands.base import Handler, dispatch
 from bot.context import Context
 from bot.errors import UserError
@@ -177,8 +177,18 @@ async def record_result(ctx: Context, ref: str, text: str, extra_note: str = "")
         raise UserError("qw.closed_already", number=qw.number, state=state)
     if len(note) > MAX_NOTE:
         raise UserError("error.too_long", count=len(note), limit=MAX_NOTE, field="note")
+    # A result that reaches the target celebrates it, once: otherwise the write is the
+    # transaction's last statement, and SQLite commits it in the same trip.
+    celebrates = qw.celebrated_at is None and progress.progress(qw.baseline, qw.target, value) >= 1
     _, recent = await ctx.repo.add_measurement_and_recent(
-        ctx.tenant.id, qw.id, value, note.strip(), ctx.actor.id, ctx.now, RECENT_MEASUREMENTS
+        ctx.tenant.id,
+        qw.id,
+        value,
+        note.strip(),
+        ctx.actor.id,
+        ctx.now,
+        RECENT_MEASUREMENTS,
+        ends_transaction=not celebrates,
     )
     figs = figures(QuickWinSnapshot.of(qw, recent), ctx.today, ctx.tenant.timezone)
     text = ctx.t(
@@ -191,7 +201,7 @@ async def record_result(ctx: Context, ref: str, text: str, extra_note: str = "")
         status=status_text(ctx.tenant, figs),
     )
     messages = [Message(text, (Paragraph(text),), Visibility.CHANNEL, kind="quickwin.logged")]
-    if figs.ratio >= 1.0 and await ctx.repo.mark_celebrated(ctx.tenant.id, qw.id, ctx.now):
+    if celebrates and await ctx.repo.mark_celebrated(ctx.tenant.id, qw.id, ctx.now):
         owner = await ctx.member_name(qw.owner_id)
         messages.append(celebration_message(ctx.tenant, qw, value, owner))
     return messages
