@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Options:
-    rounds: int = 3
+    rounds: int = 5
     """Alternating runs per comparison; the table reports medians."""
     slack_concurrency: tuple[int, ...] = (50, 200)
     slack_requests: int = 1000

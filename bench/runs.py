@@ -62,6 +62,7 @@ def load_lines(
             value=1000 * median(ours.p99),
             baseline=1000 * median(theirs.p99),
             target=ratio_at_most(2.0),
+            note=round_ratios(ours.p99, theirs.p99),
         ),
         Line(
             spec.row,
@@ -71,6 +72,17 @@ def load_lines(
             value=median(ours.rates),
             baseline=median(theirs.rates),
             target=ratio_at_least(spec.rate_target),
-            note=rate_note,
+            note="; ".join(
+                part for part in (rate_note, round_ratios(ours.rates, theirs.rates)) if part
+            ),
         ),
     ]
+
+
+def round_ratios(ours: list[float], theirs: list[float]) -> str:
+    """The ratio of each round's pair of runs (run next to each other, so under the same load
+    of the machine), lowest to highest: how much of the table's ratio is the machine's noise."""
+    ratios = sorted(mine / bare for mine, bare in zip(ours, theirs, strict=True) if bare > 0)
+    if len(ratios) < 2:
+        return ""
+    return f"ratio per round {ratios[0]:.2f}–{ratios[-1]:.2f}× ({len(ratios)} rounds)"
