@@ -128,9 +128,9 @@ class Repository(Protocol):
         """`add_measurement`, then the latest `recent` measurements with it (`measurements`),
         together (one trip on SQLite).
 
-        `ends_transaction`: the caller runs nothing else in this transaction, which a store
-        may then commit with this call (SQLite does, in the same trip). Whatever the caller
-        does afterwards must not fail: the result may already be stored."""
+        `ends_transaction`: the caller runs nothing else in this transaction, which the store
+        commits with this call (on SQLite in the same trip), giving its connection back while
+        the caller words its answer; whatever the caller does afterwards cannot undo it."""
         ...
 
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:

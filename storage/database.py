@@ -80,9 +80,35 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
-        """Commit when the block exits normally, roll back when it raises."""
-        async with self._engine.begin() as connection:
-            yield SqlRepository(connection)
+        """Commit when the block exits normally, roll back when it raises.
+
+        The repository may end the transaction before the block does (its statements that
+        end it, `ends_transaction`): it is then committed and its connection goes back to the
+        pool at once, while the caller words its answer; the block's end has nothing left
+        to do, and a statement after that fails (the connection is closed)."""
+        connection = await self._engine.connect()
+        ended = False
+
+        async def end() -> None:
+            nonlocal ended
+            ended = True
+            try:
+                await connection.commit()
+            finally:
+                await connection.close()
+
+        try:
+            await connection.begin()
+            yield SqlRepository(connection, end=end)
+            if not ended:
+                await connection.commit()
+        except BaseException:
+            if not ended:
+                await connection.rollback()
+            raise
+        finally:
+            if not ended:
+                await connection.close()
 
 
 class Database:

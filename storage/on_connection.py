@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import SelectBase, UpdateBase
@@ -28,9 +28,14 @@ class OnConnection:
     helpers run statements built for the call; `_all` / `_first` run prebuilt ones, on
     SQLite in one trip to the connection's thread."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self, connection: AsyncConnection, *, end: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         self._connection = connection
         self._dialect = connection.dialect.name
+        self._end = end
+        """Commits the caller's transaction and gives its connection back, when the caller
+        (the store that opened it) lets statements end it early (`_all_each`)."""
 
     @property
     def connection(self) -> AsyncConnection:
@@ -74,21 +79,25 @@ class OnConnection:
         """The rows of each prebuilt statement, run in order (as `_all` runs one): on SQLite
         all in one hand-off to its thread (a claim and the read beside it).
 
-        `ends_transaction`: nothing follows them in the caller's transaction, and on SQLite
-        the same hand-off commits it (elsewhere the transaction commits as usual, when its
-        block ends)."""
+        `ends_transaction`: nothing follows them in the caller's transaction. On SQLite the
+        same hand-off commits it; and when the store that opened the transaction allows it
+        (`end`), it is committed and its connection given back right after them."""
         prebuilt = [
             (statement, parameters)
             for statement, parameters in statements
             if isinstance(statement, SelectBase | UpdateBase)
         ]
+        each: list[Sequence[CoreRow]] | None = None
         if len(prebuilt) == len(statements):
-            each = await rows_of_each_in_one_trip(
+            one_trip = await rows_of_each_in_one_trip(
                 self._connection, prebuilt, commit=ends_transaction
             )
-            if each is not None:
-                return list(each)
-        return [await self._all(statement, parameters) for statement, parameters in statements]
+            each = None if one_trip is None else list(one_trip)
+        if each is None:
+            each = [await self._all(statement, parameters) for statement, parameters in statements]
+        if ends_transaction and self._end is not None:
+            await self._end()
+        return each
 
     async def _first(self, statement: Executable, parameters: dict[str, Any]) -> CoreRow | None:
         """The first row of a prebuilt Core statement (as `_all` runs it), or None."""

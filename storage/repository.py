@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -83,8 +83,10 @@ class SqlRepository(OnConnection):
     where the method cannot answer None.
     """
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        super().__init__(connection)
+    def __init__(
+        self, connection: AsyncConnection, *, end: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        super().__init__(connection, end=end)
         self._read_ahead: dict[tuple[int, int], QuickWin | None] = {}
         """Quick wins read ahead (`find_tenant_and_member_claiming`), by (tenant, number):
         each given once, to the transaction's first `get_quick_win` of it."""
@@ -512,7 +514,8 @@ class SqlRepository(OnConnection):
         ends_transaction: bool = False,
     ) -> tuple[Measurement, list[Measurement]]:
         """`add_measurement` and `measurements(..., recent)`, the write first: on SQLite in one
-        trip to its thread, which also commits when `ends_transaction`."""
+        trip to its thread, which also commits when `ends_transaction` (and the transaction
+        is then over: `OnConnection._all_each`)."""
         where = {"tenant_id": tenant_id, "quick_win_id": quick_win_id}
         added, latest = await self._all_each(
             [

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import ResourceClosedError, StatementError
 
 from bot.model import (
     Locale,
+    Measurement,
     Member,
     QuickWin,
     QuickWinDraft,
@@ -846,24 +847,36 @@ async def test_a_measurement_added_with_the_latest_ones(
     assert [m.value for m in stored] == [Decimal(1), Decimal("2.5"), Decimal(3)]
 
 
-async def test_a_measurement_that_ends_its_transaction_is_stored_with_it(
+async def test_a_measurement_that_ends_its_transaction_commits_and_frees_the_connection(
     store: SqlStore, world: World, clock: FakeClock
 ) -> None:
-    """`ends_transaction`: the measurement and the latest ones come back as without it, and
-    the transaction's end stores it (on SQLite, committed in the same trip)."""
+    """`ends_transaction`: the measurement and the latest ones come back as without it; the
+    transaction is committed and its connection is back in the pool before the block ends
+    (SQLite has one: a second transaction could not start otherwise); a statement after it
+    fails, and the block failing afterwards undoes nothing."""
     qw = await add_quick_win(store, world, clock.now(), "ends")
-    async with store.transaction() as repo:
-        added, recent = await repo.add_measurement_and_recent(
-            world.a.id,
-            qw.id,
-            Decimal(4),
-            "",
-            world.a_member.id,
-            clock.now(),
-            3,
-            ends_transaction=True,
-        )
-    assert recent == [added] and added.value == Decimal(4)
+    with pytest.raises(RuntimeError, match="after the end"):
+        async with store.transaction() as repo:
+            added, recent = await repo.add_measurement_and_recent(
+                world.a.id,
+                qw.id,
+                Decimal(4),
+                "",
+                world.a_member.id,
+                clock.now(),
+                3,
+                ends_transaction=True,
+            )
+            assert recent == [added] and added.value == Decimal(4)
+
+            async def read_meanwhile() -> list[Measurement]:
+                async with store.transaction() as other:
+                    return await other.measurements(world.a.id, qw.id, 10)
+
+            assert await asyncio.wait_for(read_meanwhile(), timeout=10) == [added]
+            with pytest.raises(ResourceClosedError):
+                await repo.measurements(world.a.id, qw.id, 10)
+            raise RuntimeError("a failure after the end")
     async with store.transaction() as repo:
         assert await repo.measurements(world.a.id, qw.id, 10) == [added]
 
