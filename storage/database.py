@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.repository import SqlRepository
 from storage.sqlite_driver import OneTripConnection, one_trip_creator
@@ -73,10 +73,18 @@ def normalise_url(url: str | URL) -> URL:
 
 
 class SqlStore:
-    """Opens transactions, each one yielding a `SqlRepository` (implements `bot.ports.Store`)."""
+    """Opens transactions, each one yielding a `SqlRepository` (implements `bot.ports.Store`).
+
+    On SQLite, whose one connection every transaction queues for, transactions get it in the
+    order they asked: the pool's own queue (asyncio's) lets a newcomer take a connection
+    just given back ahead of the waiter it was given to, and that waiter, passed over, goes
+    to the back of the queue, again and again under load (the slowest turns waited longest)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._in_order = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        """Held from a transaction's checkout to its connection's return (asyncio's lock
+        serves its waiters first come, first served: a newcomer waits behind them)."""
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
@@ -86,29 +94,54 @@ class SqlStore:
         end it, `ends_transaction`): it is then committed and its connection goes back to the
         pool at once, while the caller words its answer; the block's end has nothing left
         to do, and a statement after that fails (the connection is closed)."""
-        connection = await self._engine.connect()
-        ended = False
-
-        async def end() -> None:
-            nonlocal ended
-            ended = True
-            try:
-                await connection.commit()
-            finally:
-                await connection.close()
-
+        if self._in_order is not None:
+            await self._in_order.acquire()
+        open_transaction = _OpenTransaction(self._in_order)
         try:
+            connection = await self._engine.connect()
+            open_transaction.connection = connection
             await connection.begin()
-            yield SqlRepository(connection, end=end)
-            if not ended:
+            yield SqlRepository(connection, end=open_transaction.end)
+            if not open_transaction.ended:
                 await connection.commit()
         except BaseException:
-            if not ended:
-                await connection.rollback()
+            await open_transaction.roll_back()
             raise
         finally:
-            if not ended:
+            await open_transaction.close()
+
+
+class _OpenTransaction:
+    """A store transaction's connection, ended (committed) once, closed once, and the turn
+    of the next transaction given once the connection is back in the pool."""
+
+    def __init__(self, in_order: asyncio.Lock | None) -> None:
+        self.connection: AsyncConnection | None = None
+        self.ended = False
+        self._in_order = in_order
+
+    async def end(self) -> None:
+        """Commit now and give the connection back (the repository's statements ended it)."""
+        self.ended = True
+        try:
+            if self.connection is not None:
+                await self.connection.commit()
+        finally:
+            await self.close()
+
+    async def roll_back(self) -> None:
+        if not self.ended and self.connection is not None:
+            await self.connection.rollback()
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        try:
+            if connection is not None:
                 await connection.close()
+        finally:
+            in_order, self._in_order = self._in_order, None
+            if in_order is not None:
+                in_order.release()
 
 
 class Database:

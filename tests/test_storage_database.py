@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,50 @@ async def test_cli_helpers_upgrade_and_report(blank_database: Database) -> None:
 async def _all_revisions() -> set[str]:
     script = ScriptDirectory.from_config(alembic_config())
     return {revision.revision for revision in script.walk_revisions()}
+
+
+async def test_sqlite_transactions_get_the_connection_in_the_order_they_asked(
+    tmp_path: Path,
+) -> None:
+    """Waiters get SQLite's one connection before a transaction that asks once it is given
+    back (the pool's own queue would hand it to that newcomer first), and a transaction
+    that fails, or that its statements ended early, lets the next one in."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'order.db'}")
+    await database.upgrade()
+    entered: list[str] = []
+    held, let_go = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with database.store.transaction():
+            entered.append("holder")
+            held.set()
+            await let_go.wait()
+
+    async def later(name: str, *, fail: bool = False) -> None:
+        async with database.store.transaction() as repo:
+            entered.append(name)
+            await repo.list_members(1, None)
+            if fail:
+                raise RuntimeError(name)
+
+    holding = asyncio.create_task(holder())
+    await held.wait()
+    waiters = [
+        asyncio.create_task(later("waiter 1", fail=True)),
+        asyncio.create_task(later("waiter 2")),
+    ]
+    await asyncio.sleep(0.05)  # both queue for the connection
+    assert entered == ["holder"]
+    let_go.set()
+    newcomer = asyncio.create_task(later("newcomer"))  # asks before the first waiter runs
+    results = await asyncio.wait_for(
+        asyncio.gather(holding, *waiters, newcomer, return_exceptions=True), timeout=10
+    )
+    assert entered == ["holder", "waiter 1", "waiter 2", "newcomer"]
+    assert [type(result).__name__ for result in results] == [
+        "NoneType",
+        "RuntimeError",
+        "NoneType",
+        "NoneType",
+    ]
+    await database.dispose()
