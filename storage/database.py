@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.repository import SqlRepository
@@ -80,11 +81,22 @@ class SqlStore:
     just given back ahead of the waiter it was given to, and that waiter, passed over, goes
     to the back of the queue, again and again under load (the slowest turns waited longest)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, wait_seconds: float | None = None) -> None:
         self._engine = engine
         self._in_order = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         """Held from a transaction's checkout to its connection's return (asyncio's lock
         serves its waiters first come, first served: a newcomer waits behind them)."""
+        if wait_seconds is None:  # as long as it would have waited in the pool
+            pool_timeout = getattr(engine.pool, "timeout", None)
+            wait_seconds = (
+                float(pool_timeout()) if callable(pool_timeout) else SQLITE_POOL_TIMEOUT_S
+            )
+        self._wait_seconds = wait_seconds
+
+    @property
+    def wait_seconds(self) -> float:
+        """How long a transaction on SQLite waits for its turn before failing."""
+        return self._wait_seconds
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
@@ -95,7 +107,13 @@ class SqlStore:
         pool at once, while the caller words its answer; the block's end has nothing left
         to do, and a statement after that fails (the connection is closed)."""
         if self._in_order is not None:
-            await self._in_order.acquire()
+            try:
+                async with asyncio.timeout(self._wait_seconds):
+                    await self._in_order.acquire()
+            except TimeoutError:
+                raise SqlTimeoutError(
+                    f"no turn on the SQLite connection within {self._wait_seconds:g} s"
+                ) from None
         open_transaction = _OpenTransaction(self._in_order)
         try:
             connection = await self._engine.connect()

@@ -12,10 +12,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 
 from bot.model import Locale
 from storage import migrate
-from storage.database import Database, head_revisions, normalise_url
+from storage.database import (
+    SQLITE_POOL_TIMEOUT_S,
+    Database,
+    SqlStore,
+    head_revisions,
+    normalise_url,
+)
 from storage.migrations import alembic_config, target_metadata
 
 FOUNDATION_TABLES = {
@@ -226,4 +233,24 @@ async def test_sqlite_transactions_get_the_connection_in_the_order_they_asked(
         "NoneType",
         "NoneType",
     ]
+    await database.dispose()
+
+
+async def test_a_sqlite_transaction_waits_for_its_turn_as_long_as_the_pool_would(
+    tmp_path: Path,
+) -> None:
+    """The pool's timeout (60 s by default) bounds the wait for the turn: a transaction that
+    does not get it in time fails as the pool would have failed it, and nothing is lost for
+    the others."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'wait.db'}")
+    await database.upgrade()
+    assert database.store.wait_seconds == SQLITE_POOL_TIMEOUT_S
+    store = SqlStore(database.engine, wait_seconds=0.05)
+    async with store.transaction() as holder:
+        await holder.list_members(1)
+        with pytest.raises(SqlTimeoutError, match="no turn on the SQLite connection"):
+            async with store.transaction():
+                pass
+    async with store.transaction() as after:
+        assert await after.list_members(1) == []
     await database.dispose()
