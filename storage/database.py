@@ -34,7 +34,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_S = 10.0
 
 SQLITE_POOL_TIMEOUT_S = 60.0
-"""How long a request waits for the SQLite connection before failing (the queue, not a lock)."""
+"""How long a request waits for the SQLite connection (its turn, then the pool) before failing."""
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -328,9 +328,10 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    # One connection: SQLite has one writer at a time anyway, and writers then queue in the
-    # pool, in order, on the event loop, instead of spinning in SQLite's busy handler, which
-    # is unfair and fails with "database is locked" after busy_timeout under load.
+    # One connection: SQLite has one writer at a time anyway, and writers then queue on the
+    # event loop (the store's transactions in order: `SqlStore`), instead of spinning in
+    # SQLite's busy handler, which is unfair and fails with "database is locked" after
+    # busy_timeout under load.
     # The file is opened with the arguments SQLAlchemy would use, by a connection whose
     # statements each take one trip to its thread (`storage.sqlite_driver`).
     connect_args, connect_kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
