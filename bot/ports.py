@@ -129,8 +129,10 @@ class Repository(Protocol):
         together (one trip on SQLite).
 
         `ends_transaction`: the caller runs nothing else in this transaction, which the store
-        commits with this call (on SQLite in the same trip), giving its connection back while
-        the caller words its answer; whatever the caller does afterwards cannot undo it."""
+        commits with this call once the measurement is written (on SQLite in the same trip),
+        giving its connection back while the caller words its answer; whatever the caller
+        does afterwards cannot undo it. (A measurement that cannot be written raises
+        `RecordNotFound` and ends nothing: the transaction rolls back as usual.)"""
         ...
 
     async def active_snapshots(self, tenant_id: int, recent: int) -> list[QuickWinSnapshot]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from storage.models import Base
-from storage.one_trip import rows_in_one_trip, rows_of_each_in_one_trip
+from storage.one_trip import complete, rows_in_one_trip, rows_of_each_in_one_trip
 from storage.upserts import insert_unless_taken
 
 CoreRow = Any
@@ -79,9 +79,12 @@ class OnConnection:
         """The rows of each prebuilt statement, run in order (as `_all` runs one): on SQLite
         all in one hand-off to its thread (a claim and the read beside it).
 
-        `ends_transaction`: nothing follows them in the caller's transaction. On SQLite the
-        same hand-off commits it; and when the store that opened the transaction allows it
-        (`end`), it is committed and its connection given back right after them."""
+        `ends_transaction`: nothing follows them in the caller's transaction, once they are
+        complete (each write returned rows: `storage.one_trip.complete`; a write that found
+        nothing to do leaves the transaction open, for the caller to raise and roll back). On
+        SQLite the same hand-off then commits it; and when the store that opened the
+        transaction allows it (`end`), it is committed and its connection given back right
+        after them."""
         prebuilt = [
             (statement, parameters)
             for statement, parameters in statements
@@ -95,7 +98,7 @@ class OnConnection:
             each = None if one_trip is None else list(one_trip)
         if each is None:
             each = [await self._all(statement, parameters) for statement, parameters in statements]
-        if ends_transaction and self._end is not None:
+        if ends_transaction and self._end is not None and complete(statements, each):
             await self._end()
         return each
 

@@ -168,8 +168,10 @@ async def rows_of_each_in_one_trip(
     them one by one, as `rows_in_one_trip` answers for any of them.
 
     `commit`: these are the transaction's last statements, and the trip commits it when they
-    succeed (`OneTripConnection.in_thread`); the transaction's own commit then takes no trip,
-    and a statement after them is refused."""
+    are complete (`complete`: they ran and each write returned rows; one that found nothing
+    to do leaves the transaction open, for its caller to raise and roll back). The
+    transaction's own commit then takes no trip, and a statement after them is refused
+    (`OneTripConnection.in_thread`)."""
     writes = any(isinstance(statement, UpdateBase) for statement, _ in statements)
     if (writes or commit) and not connection.in_transaction():
         return None
@@ -191,7 +193,19 @@ async def rows_of_each_in_one_trip(
             for compiled, read_row, values in runs
         ]
 
-    return await driver.in_thread(run, then_commit=commit)
+    def is_complete(each: list[list[tuple[Any, ...]]]) -> bool:
+        return complete(statements, each)
+
+    return await driver.in_thread(run, then_commit=is_complete if commit else False)
+
+
+def complete(statements: Sequence[tuple[Any, Any]], each: Sequence[Sequence[Any]]) -> bool:
+    """Whether each write among `statements` returned rows (`each`: their rows, in order)."""
+    return all(
+        rows
+        for (statement, _), rows in zip(statements, each, strict=True)
+        if isinstance(statement, UpdateBase)
+    )
 
 
 async def _prepared(

@@ -119,15 +119,19 @@ class OneTripConnection(aiosqlite.Connection):
         self._committed_with_last = False
 
     async def in_thread[T](
-        self, function: Callable[[sqlite3.Connection], T], *, then_commit: bool = False
+        self,
+        function: Callable[[sqlite3.Connection], T],
+        *,
+        then_commit: bool | Callable[[T], bool] = False,
     ) -> T:
         """Run `function(sqlite3 connection)` in the connection's thread, in queue order,
         after the pending BEGIN IMMEDIATE if there is one.
 
         `then_commit`: `function` runs the transaction's last statements; the open
-        transaction is committed in the same trip when it succeeds. Until the caller's own
-        commit or rollback (which then take no trip), any further statement is refused
-        (`sqlite3.ProgrammingError`): it would run outside the transaction."""
+        transaction is committed in the same trip when it succeeds (and, for a predicate,
+        when its result passes it). Until the caller's own commit or rollback (which then
+        take no trip), any further statement is refused (`sqlite3.ProgrammingError`): it
+        would run outside the transaction."""
         if self._committed_with_last:
             raise sqlite3.ProgrammingError(
                 "this transaction was committed with its last statements: nothing may follow"
@@ -139,7 +143,8 @@ class OneTripConnection(aiosqlite.Connection):
             if begin:
                 raw.execute("BEGIN IMMEDIATE")
             result = function(raw)
-            committed = then_commit and raw.in_transaction
+            wanted = then_commit(result) if callable(then_commit) else then_commit
+            committed = wanted and raw.in_transaction
             if committed:
                 raw.commit()
             return result, raw.in_transaction, committed

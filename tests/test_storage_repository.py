@@ -881,6 +881,30 @@ async def test_a_measurement_that_ends_its_transaction_commits_and_frees_the_con
         assert await repo.measurements(world.a.id, qw.id, 10) == [added]
 
 
+async def test_a_measurement_that_cannot_be_written_ends_nothing(
+    store: SqlStore, world: World, clock: FakeClock
+) -> None:
+    """`ends_transaction` with another tenant's quick win: RecordNotFound, and the block's
+    rollback takes back what came before it in the transaction (here a request's claim)."""
+    qw = await add_quick_win(store, world, clock.now(), "elsewhere")
+    with pytest.raises(RecordNotFound):
+        async with store.transaction() as repo:
+            assert await repo.claim_request(world.b.id, "key-1", clock.now())
+            await repo.add_measurement_and_recent(
+                world.b.id,
+                qw.id,
+                Decimal(9),
+                "",
+                world.b_director.id,
+                clock.now(),
+                3,
+                ends_transaction=True,
+            )
+    async with store.transaction() as repo:
+        assert await repo.claim_request(world.b.id, "key-1", clock.now())  # not kept
+        assert await repo.measurements(world.a.id, qw.id, 10) == []
+
+
 async def test_active_snapshots(store: SqlStore, world: World, clock: FakeClock) -> None:
     start = clock.now()
     q1 = await add_quick_win(store, world, start, "five measurements")
