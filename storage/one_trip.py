@@ -193,10 +193,9 @@ async def rows_of_each_in_one_trip(
             for compiled, read_row, values in runs
         ]
 
-    def is_complete(each: list[list[tuple[Any, ...]]]) -> bool:
-        return complete(statements, each)
-
-    return await driver.in_thread(run, then_commit=is_complete if commit else False)
+    return await driver.in_thread(
+        run, then_commit=functools.partial(complete, statements) if commit else False
+    )
 
 
 def complete(statements: Sequence[tuple[Any, Any]], each: Sequence[Sequence[Any]]) -> bool:
