@@ -253,7 +253,8 @@ async def test_the_last_statements_can_carry_the_commit(
 ) -> None:
     """`then_commit`: the trip commits, so the write lock is free at once and the block's own
     COMMIT takes no trip; a statement after it would run outside the transaction and is
-    refused, and the next transaction on the same connection works as usual."""
+    refused, and the next transaction on the same connection works as usual; a predicate
+    that refuses the result leaves the transaction open."""
     path = str(sqlite.engine.url.database)
 
     def insert(name: str) -> Callable[[sqlite3.Connection], int]:
@@ -279,8 +280,15 @@ async def test_the_last_statements_can_carry_the_commit(
             driver = await _driver_of(connection)
             await driver.in_thread(insert("third"))
             await driver.in_thread(insert("first"), then_commit=True)
-    async with sqlite.engine.begin() as connection:
-        await connection.execute(sa.insert(TABLE).values(name="next"))
+    async with sqlite.engine.begin() as connection:  # a predicate that says no: no COMMIT
+        driver = await _driver_of(connection)
+
+        def rename_nobody(raw: sqlite3.Connection) -> int:
+            return raw.execute("UPDATE thing SET name = 'x' WHERE id = -1").rowcount
+
+        assert await driver.in_thread(rename_nobody, then_commit=lambda count: count > 0) == 0
+        assert await asyncio.to_thread(_try_write_lock, path) == "database is locked"
+        await connection.execute(sa.insert(TABLE).values(name="next"))  # still in it
     async with sqlite.engine.connect() as connection:
         names = (await connection.execute(sa.select(TABLE.c.name).order_by(TABLE.c.id))).all()
     assert names == [("first",), ("second",), ("next",)]

@@ -194,7 +194,7 @@ async def test_sqlite_transactions_get_the_connection_in_the_order_they_asked(
 ) -> None:
     """Waiters get SQLite's one connection before a transaction that asks once it is given
     back (the pool's own queue would hand it to that newcomer first), and a transaction
-    that fails, or that its statements ended early, lets the next one in."""
+    that fails lets the next one in."""
     database = Database.from_url(f"sqlite:///{tmp_path / 'order.db'}")
     await database.upgrade()
     entered: list[str] = []
