@@ -488,17 +488,10 @@ class SqlRepository(OnConnection):
         """One statement: inserted only if the quick win and the author are the tenant's."""
         row = await self._first(
             _ADD_MEASUREMENT,
-            {
-                "tenant_id": tenant_id,
-                "quick_win_id": quick_win_id,
-                "value": value,
-                "note": note,
-                "author_id": author_id,
-                "measured_at": at,
-            },
+            _measurement_values(tenant_id, quick_win_id, value, note, author_id, at),
         )
         if row is None:
-            raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
+            raise _measurement_not_added(quick_win_id, author_id)
         return _measurement(row)
 
     async def add_measurement_and_recent(
@@ -516,25 +509,21 @@ class SqlRepository(OnConnection):
         """`add_measurement` and `measurements(..., recent)`, the write first: on SQLite in one
         trip to its thread, which also commits when `ends_transaction` (and the transaction
         is then over: `OnConnection._all_each`)."""
-        where = {"tenant_id": tenant_id, "quick_win_id": quick_win_id}
         added, latest = await self._all_each(
             [
                 (
                     _ADD_MEASUREMENT,
-                    {
-                        **where,
-                        "value": value,
-                        "note": note,
-                        "author_id": author_id,
-                        "measured_at": at,
-                    },
+                    _measurement_values(tenant_id, quick_win_id, value, note, author_id, at),
                 ),
-                (_LATEST_MEASUREMENTS, {**where, "limit": max(recent, 0)}),
+                (
+                    _LATEST_MEASUREMENTS,
+                    {"tenant_id": tenant_id, "quick_win_id": quick_win_id, "limit": max(recent, 0)},
+                ),
             ],
             ends_transaction=ends_transaction,
         )
         if not added:
-            raise RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
+            raise _measurement_not_added(quick_win_id, author_id)
         return _measurement(added[0]), [_measurement(row) for row in reversed(latest)]
 
     async def measurements(
@@ -906,6 +895,24 @@ def _quick_win(row: QuickWinRow | Row[Any]) -> QuickWin:
         closed_at=row.closed_at,
         celebrated_at=row.celebrated_at,
     )
+
+
+def _measurement_values(
+    tenant_id: int, quick_win_id: int, value: Decimal, note: str, author_id: int, at: datetime
+) -> dict[str, Any]:
+    """The parameters of `_ADD_MEASUREMENT`."""
+    return {
+        "tenant_id": tenant_id,
+        "quick_win_id": quick_win_id,
+        "value": value,
+        "note": note,
+        "author_id": author_id,
+        "measured_at": at,
+    }
+
+
+def _measurement_not_added(quick_win_id: int, author_id: int) -> RecordNotFound:
+    return RecordNotFound(f"quick win {quick_win_id} or member {author_id}")
 
 
 def _measurement(row: MeasurementRow | Row[Any]) -> Measurement:
