@@ -18,7 +18,10 @@ from storage.database import Database
 
 
 def ritual_config(settings: Settings) -> RitualConfig:
-    return RitualConfig(grace=timedelta(seconds=settings.ritual_grace_seconds))
+    return RitualConfig(
+        grace=timedelta(seconds=settings.ritual_grace_seconds),
+        lead=timedelta(seconds=settings.ritual_lead_seconds),
+    )
 
 
 class RitualRuntime:

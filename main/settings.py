@@ -23,3 +23,4 @@ class Settings(BaseSettings):
         default="", alias="LOG_LEVEL"
     )  # "" = INFO for servers, WARNING in a terminal
     ritual_grace_seconds: int = Field(default=3600, alias="RITUAL_GRACE_SECONDS", ge=0)
+    ritual_lead_seconds: float = Field(default=10.0, alias="RITUAL_LEAD_SECONDS", ge=0, le=300)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -147,8 +147,11 @@ class RitualCommand:
         Returns the changed ritual and a sentence about the cancelled messages ("" if none).
         """
         # The update first: it waits for a planner holding the ritual's row, whose messages
-        # the cancellation then sees.
+        # the cancellation then sees. What was planned ahead is planned again under the new
+        # setting, the rest (due already) cancelled.
         record = await work.rituals.update_ritual(ctx.tenant.id, ritual.id, ctx.now, **changes)
+        await work.rituals.unplan_ahead(ritual.id, ctx.now)
+        record = replace(record, checked_until=min(record.checked_until, ctx.now))
         cancelled = await work.rituals.cancel_pending(ritual_id=ritual.id, reason="ritual changed")
         self.on_change()
         note = ctx.t("ritual.cancelled_pending", count=cancelled) if cancelled else ""
@@ -363,6 +366,7 @@ class RitualCommand:
         ]
         count = await work.rituals.set_channel(ctx.tenant.id, old, target.value, ctx.now)
         for ritual_id in moved:
+            await work.rituals.unplan_ahead(ritual_id, ctx.now)
             await work.rituals.cancel_pending(ritual_id=ritual_id, reason="channel changed")
         self.on_change()
         return [

@@ -12,6 +12,14 @@ class RitualConfig:
     grace: timedelta = timedelta(hours=1)
     """How late an occurrence may still be posted (marked late); older ones are recorded missed."""
 
+    lead: timedelta = timedelta(0)
+    """How long before its time an occurrence is planned: decided, composed and queued, its
+    messages held in the outbox until the time comes. With thousands of workspaces due at the
+    same minute, their planning is then done when the first message is due, not in its way.
+    A ritual changed meanwhile (`rituel modifier`, `pause`, `sauter`, its channel) is planned
+    again under its new setting; other news of that window (a new cap, a result) shows in
+    the next occurrence, as it would for a message still waiting for its turn to be sent."""
+
     on_time: timedelta = timedelta(minutes=2)
     """Posted within this delay of its time, an occurrence is not marked late."""
 

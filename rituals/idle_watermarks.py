@@ -25,21 +25,26 @@ class Lagging:
 
 
 class IdleWatermarks:
-    """Per ritual, the moment up to which this clock found nothing due. The stored watermark
-    stays the safe point after a restart: between it and the remembered moment nothing was
-    due, so a new clock finds nothing there either (a ritual's own changes move the stored
-    watermark to their time)."""
+    """Per ritual, the moment up to which this clock found nothing due, as of the ritual's
+    version then (`updated_at`). The stored watermark stays the safe point after a restart:
+    between it and the remembered moment nothing was due, so a new clock finds nothing there
+    either. A ritual changed since (by any process) is planned from its stored watermark
+    again: what was checked ahead (`RitualConfig.lead`) was checked under its old setting."""
 
     def __init__(self, write_lag: timedelta = WRITE_LAG) -> None:
         self.write_lag = write_lag
-        self._checked: dict[int, datetime] = {}
+        self._checked: dict[int, tuple[datetime, datetime]] = {}
 
     def since(self, record: RitualRecord) -> datetime:
         """Where deciding this ritual's occurrences starts: its stored watermark, or later if
-        this clock has found nothing due beyond it."""
+        this clock has found nothing due beyond it in this version of the ritual."""
         checked = self._checked.get(record.id)
-        if checked is not None and checked > record.checked_until:
-            return checked
+        if (
+            checked is not None
+            and checked[1] == record.updated_at
+            and checked[0] > record.checked_until
+        ):
+            return checked[0]
         return record.checked_until
 
     def checked(self, records: Iterable[RitualRecord], until: datetime) -> list[Lagging]:
@@ -47,7 +52,7 @@ class IdleWatermarks:
         watermark lags by more than `write_lag`, for the caller to write."""
         lagging: list[Lagging] = []
         for record in records:
-            self._checked[record.id] = until
+            self._checked[record.id] = (until, record.updated_at)
             if until - record.checked_until > self.write_lag:
                 lagging.append(Lagging(record.id, record.checked_until, record.updated_at))
         return lagging

@@ -76,17 +76,19 @@ class Planner:
         self, now: datetime, on_queued: Callable[[], Awaitable[None]] | None = None
     ) -> PlanReport:
         """Welcome new tenants, then plan every live ritual, a page at a time (`live_pages`):
-        the due ones are locked and decided in groups of `PLAN_GROUP` per transaction
-        (`on_queued` is awaited after each group that queued); paused rituals and those of
-        inactive tenants have their watermark moved (in bulk); the quiet ones (nothing due) are
-        remembered as checked (`IdleWatermarks`), their stored watermark written in bulk when
-        it lags, on a tick that queued nothing (a busy tick leaves it for a quiet one)."""
+        the ones due by `now` plus the lead (`RitualConfig.lead`) are locked and decided in
+        groups of `PLAN_GROUP` per transaction (`on_queued` is awaited after each group that
+        queued); paused rituals and those of inactive tenants have their watermark moved (in
+        bulk); the quiet ones (nothing due) are remembered as checked (`IdleWatermarks`), their
+        stored watermark written in bulk when it lags, on a tick that queued nothing (a busy
+        tick leaves it for a quiet one)."""
+        until = now + self.config.lead
         await self.welcome_new_tenants(now)
         report = PlanReport()
         lagging: list[Lagging] = []
         async for records, tenants in live_pages(self.engine):
-            split = split_due(records, tenants, now, self.next_runs, self.watermarks)
-            lagging += self.watermarks.checked(split.quiet, now)
+            split = split_due(records, tenants, until, self.next_runs, self.watermarks)
+            lagging += self.watermarks.checked(split.quiet, until)
             if split.held or split.gone:
                 async with transaction(self.engine) as work:
                     if split.gone:
@@ -96,7 +98,7 @@ class Planner:
                     await work.rituals.advance_watermarks(split.held, now)
             for start in range(0, len(split.due), PLAN_GROUP):
                 group = [record.id for record in split.due[start : start + PLAN_GROUP]]
-                done = await self._plan_group_or_each(group, now)
+                done = await self._plan_group_or_each(group, now, until)
                 report.add(done)
                 if done.messages and on_queued is not None:
                     await on_queued()
@@ -108,27 +110,33 @@ class Planner:
                     )
         return report
 
-    async def _plan_group_or_each(self, group: list[int], now: datetime) -> PlanReport:
+    async def _plan_group_or_each(
+        self, group: list[int], now: datetime, until: datetime
+    ) -> PlanReport:
         """`plan_group`; if the group fails, each ritual alone (one failing ritual does not
         hold the others back; it is retried on the next tick)."""
         try:
-            return await self.plan_group(group, now)
+            return await self.plan_group(group, now, until)
         except Exception:
             logger.warning("planning rituals %s together failed; one by one", group)
         done = PlanReport()
         for ritual_id in group:
             try:
-                done.add(await self.plan_group([ritual_id], now))
+                done.add(await self.plan_group([ritual_id], now, until))
             except Exception:
                 logger.exception(
                     "planning ritual %s failed; it is retried on the next tick", ritual_id
                 )
         return done
 
-    async def plan_group(self, ritual_ids: Sequence[int], now: datetime) -> PlanReport:
-        """Lock and plan these rituals in one transaction: one statement locks them, one
-        reads their tenants, a few read what their messages need for the whole group
-        (`rituals.group_reads`), one queues them all, one moves their watermarks."""
+    async def plan_group(
+        self, ritual_ids: Sequence[int], now: datetime, until: datetime | None = None
+    ) -> PlanReport:
+        """Lock and plan these rituals' occurrences up to `until` (default `now`) in one
+        transaction: one statement locks them, one reads their tenants, a few read what their
+        messages need for the whole group (`rituals.group_reads`), one queues them all, one
+        moves their watermarks."""
+        until = now if until is None else until
         report = PlanReport()
         async with self.engine.begin() as connection:
             core, rituals = GroupCore(connection), GroupRituals(connection)
@@ -137,7 +145,7 @@ class Planner:
             tenants = await rituals.tenants({record.tenant_id for record in records.values()})
             await core.read_ahead(tenants)
             await rituals.read_ahead(
-                single_due(records.values(), tenants, now, self.watermarks.since)
+                single_due(records.values(), tenants, until, self.watermarks.since)
             )
             planned: list[int] = []
             deferred: list[Deferred] = []
@@ -146,11 +154,11 @@ class Planner:
                 if record is not None and record.deleted_at is None:
                     report.add(
                         await self.plan_ritual(
-                            work, record, now, watermarks=planned, deferred=deferred
+                            work, record, now, until, watermarks=planned, deferred=deferred
                         )
                     )
             report.add(await store_all(work, deferred, now))
-            await work.rituals.advance_watermark_of(planned, now)
+            await work.rituals.advance_watermark_of(planned, until)
         return report
 
     async def welcome_new_tenants(self, now: datetime) -> int:
@@ -175,16 +183,19 @@ class Planner:
         work: Work,
         record: RitualRecord,
         now: datetime,
+        until: datetime | None = None,
         *,
         watermarks: list[int] | None = None,
         deferred: list[Deferred] | None = None,
     ) -> PlanReport:
-        """Decide the ritual's occurrences up to `now` and move its watermark (or, with
+        """Decide the ritual's occurrences up to `until` (default `now`: later ones are planned
+        ahead, their messages due at their time) and move its watermark (or, with
         `watermarks`, add its id there for the caller to move them together). With `deferred`,
         a ritual's single queued occurrence is added there for the caller to store with
         others (`store_all`); what other composers read (missed runs, a ritual's own previous
         post) is stored at once as before."""
         report = PlanReport()
+        until = now if until is None else until
         tenant = await work.core.get_tenant(record.tenant_id)
         if tenant is None or not tenant.active:
             await work.rituals.cancel_pending(tenant_id=record.tenant_id, reason="tenant inactive")
@@ -196,7 +207,7 @@ class Planner:
         ritual = Ritual.of(record)
         timezone = ritual.timezone(tenant)
         skip_used = False
-        due = occurrences(ritual.schedule, timezone, self.watermarks.since(record), now)
+        due = occurrences(ritual.schedule, timezone, self.watermarks.since(record), until)
         for occurrence in due:
             skip_used |= record.skip_local == occurrence.local
             later = deferred if len(due) == 1 else None
@@ -210,7 +221,7 @@ class Planner:
                 record.tenant_id, record.id, record.updated_at, skip_local=None
             )
         if watermarks is None:
-            await work.rituals.advance_watermark(record.id, now)
+            await work.rituals.advance_watermark(record.id, until)
         else:
             watermarks.append(record.id)
         return report
@@ -310,7 +321,8 @@ async def store(
     claimed = await work.rituals.claim_occurrence(tenant.id, claim, now)
     if claimed is None:  # another clock (or a DST double fire) got there first
         return None
-    await work.rituals.add_outbox(tenant.id, claimed.id, drafts_of(tenant, posts), now)
+    drafts = drafts_of(tenant, posts)
+    await work.rituals.add_outbox(tenant.id, claimed.id, drafts, now, due=claim.scheduled_at)
     return claimed
 
 
@@ -397,13 +409,15 @@ async def store_all(work: Work, deferred: Sequence[Deferred], now: datetime) -> 
     )
     report = PlanReport()
     queued: list[tuple[int, int, list[OutboxDraft]]] = []
+    due: dict[int, datetime] = {}
     for item in deferred:
         record = claimed.get((item.claim.ritual_id, item.claim.scheduled_local))
         if record is None:  # another clock (or a DST double fire) got there first
             continue
         queued.append((item.tenant.id, record.id, drafts_of(item.tenant, item.posts)))
+        due[record.id] = record.scheduled_at
         report.add(PlanReport(queued=1, messages=len(item.posts)))
-    await work.rituals.add_outboxes(queued, now)
+    await work.rituals.add_outboxes(queued, now, due=due)
     return report
 
 
@@ -440,9 +454,11 @@ def skip_reason(ritual: Ritual, tenant: Tenant, occurrence: Occurrence) -> str:
 
 
 def upcoming(ritual: Ritual, tenant: Tenant, after: datetime) -> Occurrence | None:
-    """The next occurrence that will really post: holidays and a skipped run left out."""
+    """The next occurrence after `after` that will really post: holidays and a skipped run
+    left out. One planned ahead already (`RitualConfig.lead`) counts: it posts at its time,
+    and a change to the ritual plans it again."""
     timezone = ritual.timezone(tenant)
-    moment = max(after, ritual.record.checked_until)
+    moment = after
     for _ in range(UPCOMING_LOOKAHEAD):
         occurrence = next_occurrence(ritual.schedule, timezone, moment)
         if not skip_reason(ritual, tenant, occurrence):

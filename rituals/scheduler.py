@@ -166,8 +166,13 @@ class RitualScheduler:
                 logger.exception("ritual run failed; retried on the next heartbeat")
 
     def _reschedule(self, plan: dict[int, datetime]) -> None:
-        """Ring at the soonest next occurrence (always after now: a ritual whose planning
-        failed is retried by the heartbeat, not by this job)."""
+        """Ring when the soonest next occurrence is to be planned: its lead before it
+        (`RitualConfig.lead`); when that moment has passed, a second from now (a ritual whose
+        planning failed is retried then or by the heartbeat, never in a loop)."""
         self._planned = plan
         soonest = min(plan.values(), default=None)
-        self._ring_in(NEXT_RUN_JOB, None if soonest is None else soonest - self.service.clock.now())
+        if soonest is None:
+            self._ring_in(NEXT_RUN_JOB, None)
+            return
+        wait = soonest - self.service.config.lead - self.service.clock.now()
+        self._ring_in(NEXT_RUN_JOB, wait if wait > timedelta(0) else MIN_OUTBOX_WAIT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     literal,
@@ -345,6 +346,38 @@ class RitualRepository(OnConnection):
             raise LookupError(f"ritual {ritual_id}")
         return _ritual(row)
 
+    async def unplan_ahead(self, ritual_id: int, now: datetime) -> int:
+        """Undo what was planned ahead for this ritual (`RitualConfig.lead`): its occurrences
+        due after `now`, and their messages, none of which can have been sent (not due yet),
+        are forgotten and its watermark goes back to `now`, so that the next tick plans them
+        again under the ritual's current setting. Returns how many occurrences."""
+        ahead = select(RitualOccurrenceRow.id).where(
+            RitualOccurrenceRow.ritual_id == ritual_id,
+            RitualOccurrenceRow.scheduled_at > now,
+            RitualOccurrenceRow.manual.is_(False),
+        )
+        await self._connection.execute(
+            delete(RitualOutboxRow).where(
+                RitualOutboxRow.occurrence_id.in_(ahead),
+                RitualOutboxRow.status == "pending",
+                RitualOutboxRow.attempts == 0,
+            )
+        )
+        still_queued = select(RitualOutboxRow.id).where(
+            RitualOutboxRow.occurrence_id == RitualOccurrenceRow.id
+        )
+        result = await self._connection.execute(
+            delete(RitualOccurrenceRow).where(
+                RitualOccurrenceRow.id.in_(ahead), ~still_queued.exists()
+            )
+        )
+        await self._connection.execute(
+            update(RitualRow)
+            .where(RitualRow.id == ritual_id, RitualRow.checked_until > now)
+            .values(checked_until=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def set_channel(self, tenant_id: int, old: str, new: str, now: datetime) -> int:
         """Point every live channel ritual posting to `old` (or to no channel yet) at `new`."""
         result = await self._connection.execute(
@@ -508,15 +541,29 @@ class RitualRepository(OnConnection):
     # ------------------------------------------------------------------ outbox
 
     async def add_outbox(
-        self, tenant_id: int, occurrence_id: int, drafts: Sequence[OutboxDraft], now: datetime
+        self,
+        tenant_id: int,
+        occurrence_id: int,
+        drafts: Sequence[OutboxDraft],
+        now: datetime,
+        *,
+        due: datetime | None = None,
     ) -> None:
-        """Queue messages of an occurrence; their delivery keys are stable and unique."""
-        await self.add_outboxes([(tenant_id, occurrence_id, drafts)], now)
+        """Queue messages of an occurrence, to be sent from `due` on (default, and at the
+        earliest, `now`); their delivery keys are stable and unique."""
+        dues = {} if due is None else {occurrence_id: due}
+        await self.add_outboxes([(tenant_id, occurrence_id, drafts)], now, due=dues)
 
     async def add_outboxes(
-        self, queued: Sequence[tuple[int, int, Sequence[OutboxDraft]]], now: datetime
+        self,
+        queued: Sequence[tuple[int, int, Sequence[OutboxDraft]]],
+        now: datetime,
+        *,
+        due: Mapping[int, datetime] | None = None,
     ) -> None:
-        """`add_outbox` for several (tenant id, occurrence id, drafts) in one statement."""
+        """`add_outbox` for several (tenant id, occurrence id, drafts) in one statement; `due`:
+        occurrence id → when its messages may be sent (an occurrence planned ahead)."""
+        due = due or {}
         rows = [
             {
                 "tenant_id": tenant_id,
@@ -528,7 +575,7 @@ class RitualRepository(OnConnection):
                 "delivery_key": f"boussole-ritual-{occurrence_id}-{index}",
                 "status": "pending",
                 "attempts": 0,
-                "available_at": now,
+                "available_at": max(now, due.get(occurrence_id, now)),
                 "lease_owner": None,
                 "lease_expires_at": None,
                 "sent_at": None,
