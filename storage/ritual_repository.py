@@ -40,6 +40,10 @@ from storage.ritual_models import (
 )
 from storage.upserts import insert_unless_taken
 
+SCAN_WINDOWS = 4
+"""Windows of due rows one claim looks through at most for rows within their tenants' quota
+(a claim's cost stays bounded however many rows one tenant has waiting)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RitualDraft:
@@ -673,7 +677,9 @@ class RitualRepository(OnConnection):
     ) -> list[ClaimedMessage]:
         """Lease up to `limit` due messages to `owner`, oldest first; none of `skip_tenants`,
         and at most `quota(tenant_id, platform)` of one tenant (the sender's room for it),
-        looking at the first `scan` due rows (default `limit`) for them.
+        looking through the due rows `scan` at a time (default `limit`), `SCAN_WINDOWS` times
+        at most, for them: a Monday's 5,000 reminders to 1,000 workspaces, five each in a row,
+        give one per workspace in one claim, not 320 per claim with a pause in between.
 
         PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then one UPDATE, so concurrent senders
         take disjoint rows without waiting. SQLite: one UPDATE of the chosen rows that checks
@@ -686,22 +692,31 @@ class RitualRepository(OnConnection):
         conditions = [RitualOutboxRow.platform.in_(names), _claimable(now)]
         if skip_tenants:
             conditions.append(RitualOutboxRow.tenant_id.not_in(sorted(set(skip_tenants))))
-        candidates = (
-            select(
-                RitualOutboxRow.id,
-                RitualOutboxRow.tenant_id,
-                RitualOutboxRow.platform,
-                RitualOutboxRow.status,
-                RitualOutboxRow.attempts,
+        window = max(scan or limit, limit)
+        seen: list[Any] = []
+        taken: dict[int, int] = {}
+        after = 0
+        for _ in range(SCAN_WINDOWS):
+            candidates = (
+                select(
+                    RitualOutboxRow.id,
+                    RitualOutboxRow.tenant_id,
+                    RitualOutboxRow.platform,
+                    RitualOutboxRow.status,
+                    RitualOutboxRow.attempts,
+                )
+                .where(*conditions, RitualOutboxRow.id > after)
+                .order_by(RitualOutboxRow.id)
+                .limit(window)
             )
-            .where(*conditions)
-            .order_by(RitualOutboxRow.id)
-            .limit(max(scan or limit, limit))
-        )
+            if self._dialect == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            rows = await self._fetch_all(candidates)
+            seen += _within_quota(rows, quota, limit - len(seen), taken)
+            if len(seen) >= limit or len(rows) < window:
+                break
+            after = rows[-1].id
         lease_values = {"status": "sending", "lease_owner": owner, "lease_expires_at": now + lease}
-        if self._dialect == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        seen = _within_quota(await self._fetch_all(candidates), quota, limit)
         if not seen:
             return []
         previous = {row.id: (row.status, row.attempts) for row in seen}
@@ -923,12 +938,15 @@ def _last_posted_union(pairs: int) -> CompoundSelect[Any]:
 
 
 def _within_quota(
-    rows: Sequence[Any], quota: Callable[[int, str], int] | None, limit: int
+    rows: Sequence[Any],
+    quota: Callable[[int, str], int] | None,
+    limit: int,
+    taken: dict[int, int],
 ) -> list[Any]:
-    """The first `limit` rows, keeping for each tenant no more than its quota (in order)."""
+    """The first `limit` rows, keeping for each tenant no more than its quota (in order),
+    counting what `taken` holds already (updated)."""
     if quota is None:
         return list(rows[:limit])
-    taken: dict[int, int] = {}
     kept: list[Any] = []
     for row in rows:
         count = taken.get(row.tenant_id, 0)
