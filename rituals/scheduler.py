@@ -24,7 +24,7 @@ from rituals.service import RitualService
 logger = logging.getLogger(__name__)
 
 MIN_OUTBOX_WAIT = timedelta(seconds=1)
-"""The soonest the outbox wake-up rings (a row due already is sent by the run in progress)."""
+"""The soonest a wake-up rings (a row due already is sent by the run in progress)."""
 HEARTBEAT_JOB = "rituals-heartbeat"
 NEXT_RUN_JOB = "rituals-next"
 """Rings at the soonest next occurrence of all the rituals."""
@@ -53,6 +53,8 @@ class RitualScheduler:
         self.poke_again = poke_again
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._wake = asyncio.Event()
+        self._plan_wanted = True
+        """Something other than a due outbox row woke the worker: the next run plans too."""
         self._idle = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._stopping = False
@@ -85,11 +87,15 @@ class RitualScheduler:
     def poke(self) -> None:
         """Run now, and once more a little later: the change that called `poke` may commit only
         after the first run has read the tables (its transaction is still open)."""
-        self._wake.set()
+        self._plan_soon()
         if self.poke_again > 0:
             if self._again is not None:
                 self._again.cancel()
-            self._again = asyncio.get_running_loop().call_later(self.poke_again, self._wake.set)
+            self._again = asyncio.get_running_loop().call_later(self.poke_again, self._plan_soon)
+
+    def _plan_soon(self) -> None:
+        self._plan_wanted = True
+        self._wake.set()
 
     async def stop(self) -> None:
         """Let a run in progress finish (`STOP_GRACE_SECONDS` at most), then stop: a run cut in
@@ -113,10 +119,14 @@ class RitualScheduler:
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the next loop iteration
         await self.service.stop()
 
-    async def run_once(self) -> None:
-        """One run and the rebuild of the wake-up jobs (what the worker does on each ring)."""
-        report = await self.service.run_due()
-        self._reschedule(await self.service.wakeups() if report.active else {})
+    async def run_once(self, plan: bool = True) -> None:
+        """One run and the rebuild of the wake-up jobs (what the worker does on each ring).
+        `plan=False` (woken by the outbox only): the rituals were planned, and their wake-up
+        set, by an earlier run and nothing has changed here since, so only the outbox is sent
+        (a change made by another process is picked up by the next heartbeat, as always)."""
+        report = await self.service.run_due(plan=plan)
+        if plan or not report.active:
+            self._reschedule(await self.service.wakeups() if report.active else {})
         self._outbox_wakeup(report.next_send if report.active else None)
         if report.send.more:  # the drain stopped at its bound: go on at once
             self._wake.set()
@@ -135,7 +145,7 @@ class RitualScheduler:
                 self._scheduler.remove_job(job_id)
             return
         self._scheduler.add_job(
-            self._ring,
+            self._ring_outbox if job_id == OUTBOX_JOB else self._ring,
             DateTrigger(run_date=self.wall() + wait, timezone=UTC),
             id=job_id,
             replace_existing=True,
@@ -143,6 +153,9 @@ class RitualScheduler:
         )
 
     async def _ring(self) -> None:
+        self._plan_soon()
+
+    async def _ring_outbox(self) -> None:
         self._wake.set()
 
     async def settled(self) -> None:
@@ -160,8 +173,9 @@ class RitualScheduler:
             self._wake.clear()
             if self._stopping:
                 return
+            plan, self._plan_wanted = self._plan_wanted, False
             try:
-                await self.run_once()
+                await self.run_once(plan)
             except Exception:
                 logger.exception("ritual run failed; retried on the next heartbeat")
 

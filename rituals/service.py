@@ -61,15 +61,22 @@ class RitualService:
         self.sender = Sender(engine, messengers, clock, self.holder, config)
         self.lease = ClockLease(engine, self.holder, config.clock_lease)
 
-    async def run_due(self) -> RunReport:
+    async def run_due(self, *, plan: bool = True) -> RunReport:
         """If this process holds the clock lease: plan every due occurrence and send, the
-        sender starting on the first planned messages while the rest is planned."""
+        sender starting on the first planned messages while the rest is planned. What is due
+        already (planned ahead, put back after a 429) is claimed before planning starts: the
+        planner's reads would otherwise come first on SQLite's one connection. With
+        `plan=False`, only send what is due."""
         if not await self.lease.hold(self.clock.now()):
             return RunReport(active=False)
+        if not plan:
+            send = await self.sender.drain()
+            return self._report(PlanReport(), send, await self.sender.next_due())
         feed = PlanningFeed()
         sending = asyncio.create_task(self.sender.drain(feed), name="rituals-send")
         try:
-            plan = await self.planner.plan(self.clock.now(), on_queued=feed.hand_over)
+            await feed.handed_over()
+            planned = await self.planner.plan(self.clock.now(), on_queued=feed.hand_over)
         except BaseException:
             feed.finish()
             sending.cancel()
@@ -77,12 +84,16 @@ class RitualService:
             raise
         feed.finish()
         send = await sending
-        next_send = await self.sender.next_due()
-        if plan.missed or send.failed or send.lost:
-            logger.warning("rituals: %s; %s", plan, send)
-        elif plan.queued or send.sent:
-            logger.debug("rituals: %s; %s", plan, send)
-        return RunReport(True, plan, send, next_send)
+        return self._report(planned, send, await self.sender.next_due())
+
+    def _report(
+        self, planned: PlanReport, send: SendReport, next_send: datetime | None
+    ) -> RunReport:
+        if planned.missed or send.failed or send.lost:
+            logger.warning("rituals: %s; %s", planned, send)
+        elif planned.queued or send.sent:
+            logger.debug("rituals: %s; %s", planned, send)
+        return RunReport(True, planned, send, next_send)
 
     async def wakeups(self) -> dict[int, datetime]:
         """When each enabled ritual of an active tenant next fires (UTC), by ritual id."""

@@ -4,11 +4,13 @@ planned again when the ritual changes in between."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
 from rituals.config import RitualConfig
-from rituals.scheduler import NEXT_RUN_JOB, RitualScheduler
+from rituals.planner import PlanReport
+from rituals.scheduler import HEARTBEAT_JOB, NEXT_RUN_JOB, OUTBOX_JOB, RitualScheduler
 from rituals.transactions import transaction
 from storage.database import Database
 from tests.rituals.support import Harness, paris
@@ -164,3 +166,77 @@ async def test_a_ritual_moved_into_a_lead_already_checked_is_planned(harness: Ha
     await harness.run()
 
     assert len(harness.messenger.of_kind("ritual.cap_reminder")) == 2
+
+
+async def test_the_outbox_wake_up_at_the_occurrence_sends_without_planning_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nine = paris(2099, 3, 2, 9, 0)  # a Monday in the future: APScheduler keeps the jobs pending
+    harness.clock.set(nine - timedelta(hours=2))
+    await harness.company()
+    scheduler = RitualScheduler(
+        harness.clock_a, timedelta(hours=1), poke_again=0, wall=harness.clock.now
+    )
+    plans: list[datetime] = []
+    planner = harness.clock_a.planner
+    plan = planner.plan
+
+    async def counted(now: datetime, **kwargs: Any) -> PlanReport:
+        plans.append(now)
+        return await plan(now, **kwargs)
+
+    monkeypatch.setattr(planner, "plan", counted)
+    await scheduler.start()
+    try:
+        await scheduler.settled()
+        harness.clock.set(nine - LEAD)  # the next-run job's time: planned ahead
+        await ring(scheduler, NEXT_RUN_JOB)
+        assert harness.messenger.posts == [] and len(plans) == 2
+        assert scheduler.job_times()[OUTBOX_JOB] == nine  # woken when the messages are due
+        next_run = scheduler.job_times()[NEXT_RUN_JOB]
+
+        harness.clock.set(nine)
+        await ring(scheduler, OUTBOX_JOB)
+        assert len(harness.messenger.of_kind("ritual.cap_reminder")) == 2
+        assert len(plans) == 2  # sent without reading every ritual again
+        assert scheduler.job_times()[NEXT_RUN_JOB] == next_run
+
+        await ring(scheduler, HEARTBEAT_JOB)
+        assert len(plans) == 3  # the heartbeat still plans
+    finally:
+        await scheduler.stop()
+
+
+async def ring(scheduler: RitualScheduler, job_id: str) -> None:
+    """What APScheduler does when the job's time comes, then wait for the run to end."""
+    job = scheduler._scheduler.get_job(job_id)  # the test plays APScheduler
+    assert job is not None
+    await job.func()
+    await scheduler.settled()
+
+
+async def test_a_run_claims_what_is_due_before_it_plans(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 09:00 the messages planned ahead are claimed first: on SQLite the planner's reads of
+    every ritual would otherwise hold the one connection while they wait."""
+    await plan_ahead(harness)
+    calls: list[str] = []
+    service = harness.clock_a
+    claim, plan = service.sender.claim, service.planner.plan
+
+    async def claiming(*args: Any, **kwargs: Any) -> Any:
+        calls.append("claim")
+        return await claim(*args, **kwargs)
+
+    async def planning(*args: Any, **kwargs: Any) -> Any:
+        calls.append("plan")
+        return await plan(*args, **kwargs)
+
+    monkeypatch.setattr(service.sender, "claim", claiming)
+    monkeypatch.setattr(service.planner, "plan", planning)
+    harness.clock.set(NINE)
+    report = await harness.run()
+
+    assert report.send.sent == 2
+    assert calls[:2] == ["claim", "plan"]

@@ -24,7 +24,7 @@ class SlowService:
         self.runs_completed = 0
         self.stopped = False
 
-    async def run_due(self) -> RunReport:
+    async def run_due(self, *, plan: bool = True) -> RunReport:
         self.started.set()
         await self.finish.wait()
         self.runs_completed += 1
