@@ -19,6 +19,7 @@ from bot.ports import Clock
 from main.rituals_app import RitualRuntime
 from main.settings import Settings
 from main.slack_settings import SlackSettings
+from main.startup_objects import freeze_startup_objects
 from main.teams_settings import TeamsSettings
 from storage.database import Database, migration_heads
 
@@ -186,6 +187,7 @@ async def run_server(settings: Settings, mode: str) -> int:
         if mode in ("serve", "clock"):
             await rituals.start()
             log.info("ritual scheduler started")
+        freeze_startup_objects()
         await wait_for_stop()
     finally:
         await rituals.stop()
