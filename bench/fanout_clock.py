@@ -1,7 +1,9 @@
 """The ritual clock of the fan-out benchmark, as `boussole clock` composes it (settings, database,
-platforms, rituals runtime) but on a clock that reads Monday 09:00 when told "go" on stdin.
+platforms, rituals runtime) but on a clock that reads Monday 09:00 minus `early` seconds when
+told "go" on stdin, and moves on at the pace of real time from then.
 
-Protocol: prints "ready", reads "go", prints "started <monotonic>", reads "stop", exits.
+Protocol: `python -m bench.fanout_clock <09:00 as ISO> [early]`; prints "ready", reads "go",
+prints "nine <monotonic instant the clock reads 09:00>", reads "stop", exits.
 """
 
 from __future__ import annotations
@@ -16,22 +18,31 @@ from main.cli import configure_logging
 from main.rituals_app import RitualRuntime
 from main.server import build_platforms, prepare_database
 from main.settings import Settings
+from main.startup_objects import freeze_startup_objects
 
 
 class MondayClock:
-    """Reads `start` until `go()`, then moves on at the pace of real time."""
+    """Reads `nine` minus `early` seconds from `go()` on, then moves on at the pace of real
+    time (a second before that until then)."""
 
-    def __init__(self, start: datetime) -> None:
-        self.start = start
+    def __init__(self, nine: datetime, early: float = 0.0) -> None:
+        self.nine = nine
+        self.early = early
         self.went = 0.0
 
     def go(self) -> None:
         self.went = time.monotonic()
 
+    @property
+    def nine_monotonic(self) -> float:
+        """The monotonic instant the clock reads 09:00."""
+        return self.went + self.early
+
     def now(self) -> datetime:
+        start = self.nine - timedelta(seconds=self.early)
         if not self.went:
-            return self.start - timedelta(seconds=1)
-        return self.start + timedelta(seconds=time.monotonic() - self.went)
+            return start - timedelta(seconds=1)
+        return start + timedelta(seconds=time.monotonic() - self.went)
 
 
 async def line() -> str:
@@ -39,10 +50,10 @@ async def line() -> str:
     return text.strip()
 
 
-async def main(start: datetime) -> int:
+async def main(nine: datetime, early: float = 0.0) -> int:
     settings = Settings()
     database = await prepare_database(settings)
-    clock = MondayClock(start)
+    clock = MondayClock(nine, early)
     # As main.server.run_server composes `boussole clock`, on the Monday clock.
     runtime = RitualRuntime(database, {}, clock, settings)
     engine = Engine(
@@ -55,12 +66,13 @@ async def main(start: datetime) -> int:
     platforms = build_platforms(settings, engine, database, clock)
     for messenger in platforms.messengers.values():
         runtime.connect(messenger)
+    freeze_startup_objects()  # as run_server does once started
     try:
         print("ready", flush=True)
         if await line() != "go":
             return 1
         clock.go()
-        print(f"started {clock.went}", flush=True)
+        print(f"nine {clock.nine_monotonic}", flush=True)
         await runtime.start()
         await line()  # "stop", or end of input
     finally:
@@ -73,4 +85,5 @@ async def main(start: datetime) -> int:
 
 if __name__ == "__main__":
     configure_logging(Settings().log_level.upper() or "INFO")  # as `boussole clock` does
-    sys.exit(asyncio.run(main(datetime.fromisoformat(sys.argv[1]))))
+    early = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    sys.exit(asyncio.run(main(datetime.fromisoformat(sys.argv[1]), early)))

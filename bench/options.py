@@ -27,6 +27,9 @@ class Options:
     fanout_channel_interval: float = 1.0
     fanout_workspace_rate: float = 1.0
     fanout_workspace_burst: int = 1
+    fanout_lead: float = 10.0
+    """The clock's RITUAL_LEAD_SECONDS; it is started that long (plus 2 s) before 09:00, as a
+    clock that has been running. 0: started at 09:00, every occurrence planned then."""
     start_rounds: int = 5
     idle_seconds: float = 5.0
     time_limit: float = 120.0
@@ -53,6 +56,7 @@ SMOKE = Options(
     fanout_channel_interval=1.0,
     fanout_workspace_rate=10.0,
     fanout_workspace_burst=1,
+    fanout_lead=1.0,
     start_rounds=1,
     idle_seconds=0.5,
     time_limit=30.0,
@@ -100,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
     add("--fanout-channel-interval", float, "row 4: fake Slack, seconds between posts in a channel")
     add("--fanout-workspace-rate", float, "row 4: fake Slack, posts per second per workspace")
     add("--fanout-workspace-burst", int, "row 4: fake Slack, posts a workspace may burst")
+    add(
+        "--fanout-lead",
+        float,
+        "row 4: the clock plans this many seconds ahead and runs from that (+2 s) before 09:00;"
+        " 0 starts it at 09:00",
+    )
     add("--start-rounds", int, "row 5: starts of each app")
     add("--idle-seconds", float, "row 5: idle time before reading the resident memory")
     add("--time-limit", float, "bound in seconds on any one load, wait or fan-out")

@@ -41,16 +41,18 @@ class FanOut:
     duplicates: int
     rejected: int
     seconds: float
-    """From "go" to the last accepted message; nan when the time limit stopped the run."""
+    """From 09:00 to the last accepted message; nan when the time limit stopped the run."""
     elapsed: float
     first: float
-    """From "go" to the first accepted message (planning before sending)."""
+    """From 09:00 to the first accepted message."""
     minimum: float
     idle_mib: float
     peak_mib: float
 
 
 CLOCK = (PYTHON, "-m", "bench.fanout_clock")
+EARLY_MARGIN = 2.0
+"""Seconds the clock runs before its lead tick, so that tick comes from its timer."""
 
 
 async def one_size(
@@ -75,8 +77,10 @@ async def one_size(
         SLACK_CLIENT_SECRET=data.CLIENT_SECRET,
         SLACK_SIGNING_SECRET=data.SIGNING_SECRET,
         SLACK_API_BASE_URL=fake.api_url,
+        RITUAL_LEAD_SECONDS=f"{options.fanout_lead:g}",
     )
-    argv = [*clock_command, data.MONDAY_NINE.isoformat()]
+    early = options.fanout_lead + EARLY_MARGIN if options.fanout_lead > 0 else 0.0
+    argv = [*clock_command, data.MONDAY_NINE.isoformat(), f"{early:g}"]
     clock = ServerProcess(
         f"fanout-{tenants}", argv, env, port=free_port(), workdir=tmp, pipes=True
     ).start()
@@ -90,9 +94,9 @@ async def one_size(
             raise RuntimeError(f"the ritual clock did not start:\n{clock.log_tail()}")
         idle = clock.rss_mib()
         await clock.send("go")
-        started = float((await clock.read()).removeprefix("started "))
+        nine = float((await clock.read()).removeprefix("nine "))
         finished = await fake.wait_until(lambda: delivered() >= expected, options.time_limit)
-        elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - nine
         peak = clock.peak_rss_mib()
         last = max((p.at for p in fake.posts), default=math.nan)
         first = min((p.at for p in fake.posts), default=math.nan)
@@ -102,9 +106,9 @@ async def one_size(
             delivered=delivered(),
             duplicates=fake.duplicates(),
             rejected=fake.rejected,
-            seconds=last - started if finished else math.nan,
+            seconds=last - nine if finished else math.nan,
             elapsed=elapsed,
-            first=first - started,
+            first=first - nine,
             minimum=limits.minimum_seconds(options.fanout_managers),
             idle_mib=idle,
             peak_mib=peak,
@@ -128,7 +132,13 @@ def fanout_lines(results: list[FanOut], options: Options) -> list[Line]:
     limits = (
         f"fake Slack: {options.fanout_workspace_rate:g} msg/s per workspace "
         f"(burst {options.fanout_workspace_burst}), 1 per {options.fanout_channel_interval:g} s "
-        "per channel"
+        "per channel; "
+        + (
+            f"the clock plans {options.fanout_lead:g} s ahead, running since "
+            f"{options.fanout_lead + EARLY_MARGIN:g} s before 09:00"
+            if options.fanout_lead > 0
+            else "the clock started at 09:00, planning everything then"
+        )
     )
     for result in results:
         name = f"Fan-out, {result.tenants} tenants × {options.fanout_managers} managers"
