@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from main.settings import Settings
 
 MIN_PYTHON = (3, 12)
@@ -58,13 +60,26 @@ def run(argv: Sequence[str] | None = None) -> None:
     if sys.version_info < MIN_PYTHON:
         sys.exit("Boussole needs Python 3.12 or newer.")
     args = parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        sys.exit(settings_problem(error))
     interactive = args.command in (None, "console", "demo")
     configure_logging(settings.log_level.upper() or ("WARNING" if interactive else "INFO"))
     try:
         sys.exit(asyncio.run(dispatch(args, settings)))
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the environment's settings, one variable a line (exit code 1)."""
+    lines = ["boussole: invalid settings, nothing was started:"]
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"])
+        lines.append(f"  {name}={problem.get('input')!r}: {problem['msg']}")
+    lines.append("See the configuration table in README.md.")
+    return "\n".join(lines)
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -89,3 +89,14 @@ async def test_help_lists_every_subcommand() -> None:
         "teams-package",
     ):
         assert word in out
+
+
+async def test_an_invalid_setting_is_named_and_nothing_starts(tmp_path: Path) -> None:
+    database = tmp_path / "never.db"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "RITUAL_LEAD_SECONDS": "-5", "PORT": "http"}
+    code, out, err = await boussole("db", "upgrade", env=env)
+    assert code == 1 and out == ""
+    assert "invalid settings" in err and "Traceback" not in err
+    assert "RITUAL_LEAD_SECONDS='-5': Input should be greater than or equal to 0" in err
+    assert "PORT='http'" in err
+    assert not database.exists()
