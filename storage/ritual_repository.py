@@ -350,11 +350,11 @@ class RitualRepository(OnConnection):
             raise LookupError(f"ritual {ritual_id}")
         return _ritual(row)
 
-    async def unplan_ahead(self, ritual_id: int, now: datetime) -> int:
+    async def unplan_ahead(self, ritual_id: int, now: datetime) -> None:
         """Undo what was planned ahead for this ritual (`RitualConfig.lead`): its occurrences
         due after `now`, and their messages, none of which can have been sent (not due yet),
         are forgotten and its watermark goes back to `now`, so that the next tick plans them
-        again under the ritual's current setting. Returns how many occurrences."""
+        again under the ritual's current setting."""
         ahead = select(RitualOccurrenceRow.id).where(
             RitualOccurrenceRow.ritual_id == ritual_id,
             RitualOccurrenceRow.scheduled_at > now,
@@ -370,7 +370,7 @@ class RitualRepository(OnConnection):
         still_queued = select(RitualOutboxRow.id).where(
             RitualOutboxRow.occurrence_id == RitualOccurrenceRow.id
         )
-        result = await self._connection.execute(
+        await self._connection.execute(
             delete(RitualOccurrenceRow).where(
                 RitualOccurrenceRow.id.in_(ahead), ~still_queued.exists()
             )
@@ -380,7 +380,6 @@ class RitualRepository(OnConnection):
             .where(RitualRow.id == ritual_id, RitualRow.checked_until > now)
             .values(checked_until=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
 
     async def set_channel(self, tenant_id: int, old: str, new: str, now: datetime) -> int:
         """Point every live channel ritual posting to `old` (or to no channel yet) at `new`."""
