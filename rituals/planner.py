@@ -130,13 +130,12 @@ class Planner:
         return done
 
     async def plan_group(
-        self, ritual_ids: Sequence[int], now: datetime, until: datetime | None = None
+        self, ritual_ids: Sequence[int], now: datetime, until: datetime
     ) -> PlanReport:
-        """Lock and plan these rituals' occurrences up to `until` (default `now`) in one
+        """Lock and plan these rituals' occurrences up to `until` (`now` plus the lead) in one
         transaction: one statement locks them, one reads their tenants, a few read what their
         messages need for the whole group (`rituals.group_reads`), one queues them all, one
         moves their watermarks."""
-        until = now if until is None else until
         report = PlanReport()
         async with self.engine.begin() as connection:
             core, rituals = GroupCore(connection), GroupRituals(connection)
@@ -183,19 +182,18 @@ class Planner:
         work: Work,
         record: RitualRecord,
         now: datetime,
-        until: datetime | None = None,
+        until: datetime,
         *,
         watermarks: list[int] | None = None,
         deferred: list[Deferred] | None = None,
     ) -> PlanReport:
-        """Decide the ritual's occurrences up to `until` (default `now`: later ones are planned
-        ahead, their messages due at their time) and move its watermark (or, with
-        `watermarks`, add its id there for the caller to move them together). With `deferred`,
-        a ritual's single queued occurrence is added there for the caller to store with
-        others (`store_all`); what other composers read (missed runs, a ritual's own previous
-        post) is stored at once as before."""
+        """Decide the ritual's occurrences up to `until` (`now` plus the lead: those after
+        `now` are planned ahead, their messages due at their time) and move its watermark
+        (or, with `watermarks`, add its id there for the caller to move them together). With
+        `deferred`, a ritual's single queued occurrence is added there for the caller to store
+        with others (`store_all`); what other composers read (missed runs, a ritual's own
+        previous post) is stored at once as before."""
         report = PlanReport()
-        until = now if until is None else until
         tenant = await work.core.get_tenant(record.tenant_id)
         if tenant is None or not tenant.active:
             await work.rituals.cancel_pending(tenant_id=record.tenant_id, reason="tenant inactive")

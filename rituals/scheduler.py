@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,7 +23,7 @@ from rituals.service import RitualService
 
 logger = logging.getLogger(__name__)
 
-MIN_OUTBOX_WAIT = timedelta(seconds=1)
+MIN_WAKE_WAIT = timedelta(seconds=1)
 """The soonest a wake-up rings (a row due already is sent by the run in progress)."""
 HEARTBEAT_JOB = "rituals-heartbeat"
 NEXT_RUN_JOB = "rituals-next"
@@ -133,19 +133,25 @@ class RitualScheduler:
 
     def _outbox_wakeup(self, at: datetime | None) -> None:
         """Ring when the outbox's next row is due (a second from now at the soonest)."""
-        wait = None if at is None else max(at - self.service.clock.now(), MIN_OUTBOX_WAIT)
-        self._ring_in(OUTBOX_JOB, wait)
+        wait = None if at is None else max(at - self.service.clock.now(), MIN_WAKE_WAIT)
+        self._ring_in(OUTBOX_JOB, wait, self._ring_outbox)
 
-    def _ring_in(self, job_id: str, wait: timedelta | None) -> None:
-        """Set the date job `job_id` to ring `wait` from now, or remove it (None). Waits are
-        measured on the service's clock and the job set on APScheduler's (`wall`): a service
-        clock that is not the wall clock (a test's, a demo's) never makes it ring at once."""
+    def _ring_in(
+        self,
+        job_id: str,
+        wait: timedelta | None,
+        ring: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Set the date job `job_id` to ring `wait` from now (`ring`, by default a run that
+        plans), or remove it (None). Waits are measured on the service's clock and the job set
+        on APScheduler's (`wall`): a service clock that is not the wall clock (a test's, a
+        demo's) never makes it ring at once."""
         if wait is None:
             with contextlib.suppress(Exception):
                 self._scheduler.remove_job(job_id)
             return
         self._scheduler.add_job(
-            self._ring_outbox if job_id == OUTBOX_JOB else self._ring,
+            ring or self._ring,
             DateTrigger(run_date=self.wall() + wait, timezone=UTC),
             id=job_id,
             replace_existing=True,
@@ -156,6 +162,7 @@ class RitualScheduler:
         self._plan_soon()
 
     async def _ring_outbox(self) -> None:
+        """A run that only sends (see `run_once`), unless something else asked for planning."""
         self._wake.set()
 
     async def settled(self) -> None:
@@ -189,4 +196,4 @@ class RitualScheduler:
             self._ring_in(NEXT_RUN_JOB, None)
             return
         wait = soonest - self.service.config.lead - self.service.clock.now()
-        self._ring_in(NEXT_RUN_JOB, wait if wait > timedelta(0) else MIN_OUTBOX_WAIT)
+        self._ring_in(NEXT_RUN_JOB, wait if wait > timedelta(0) else MIN_WAKE_WAIT)
