@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from main.rituals_app import ritual_config
+from main.settings import Settings
 from rituals.config import RitualConfig
 from rituals.planner import PlanReport
 from rituals.scheduler import HEARTBEAT_JOB, NEXT_RUN_JOB, OUTBOX_JOB, RitualScheduler
@@ -240,3 +242,13 @@ async def test_a_run_claims_what_is_due_before_it_plans(
 
     assert report.send.sent == 2
     assert calls[:2] == ["claim", "plan"]
+
+
+def test_the_server_plans_ten_seconds_ahead_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RITUAL_LEAD_SECONDS", raising=False)
+    assert ritual_config(Settings()).lead == LEAD
+    monkeypatch.setenv("RITUAL_LEAD_SECONDS", "0")
+    assert ritual_config(Settings()).lead == timedelta(0)
+    assert RitualConfig().lead == timedelta(0)  # the layer's own default: plan at the time
