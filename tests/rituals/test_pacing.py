@@ -12,65 +12,20 @@ from bot.messages import Message
 from bot.model import Tenant
 from rituals.pacing import MAX_INTERVAL, Pacer, declared_interval
 from rituals.scheduler import OUTBOX_JOB, RitualScheduler
-from rituals.sender import HOLD_AHEAD, Sender
+from rituals.sender import HOLD_AHEAD
 from rituals.transactions import transaction
-from tests.rituals.support import Harness, RecordingMessenger, paris, queue_monday_reminders
+from tests.rituals.support import (
+    HalfSecondMessenger,
+    Harness,
+    ManualTime,
+    PacedMessenger,
+    RecordingMessenger,
+    paced_sender,
+    paris,
+    queue_monday_reminders,
+)
 
 MANAGERS = ("marie", "karim", "lea", "hugo")
-
-
-class ManualTime:
-    """A monotonic clock that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-class PacedMessenger(RecordingMessenger):
-    """Asks for one send per second per workspace; notes the manual time of each send and may
-    refuse the first one with a 429."""
-
-    send_interval = 1.0
-
-    def __init__(self, time: ManualTime, *, refuse_first_for: float | None = None) -> None:
-        super().__init__()
-        self.time = time
-        self.sent_at: list[float] = []
-        self.attempts: list[str] = []
-        self.refuse_first_for = refuse_first_for
-
-    async def send(
-        self, tenant: Tenant, target: Target, message: Message, *, delivery_key: str
-    ) -> Delivery:
-        self.attempts.append(target.id)
-        if self.refuse_first_for is not None:
-            retry_after, self.refuse_first_for = self.refuse_first_for, None
-            return Delivery(DeliveryStatus.RETRY, retry_after=retry_after, detail="ratelimited")
-        self.sent_at.append(self.time.now)
-        return await super().send(tenant, target, message, delivery_key=delivery_key)
-
-
-class HalfSecondMessenger(PacedMessenger):
-    send_interval = 0.5
-
-
-def paced_sender(harness: Harness, messenger: PacedMessenger, time: ManualTime) -> Sender:
-    return Sender(
-        harness.database.engine,
-        {"console": messenger},
-        harness.clock,
-        "paced",
-        harness.config,
-        pacer=Pacer(now=time.monotonic, sleep=time.sleep),
-    )
 
 
 def test_a_messenger_declares_its_interval_or_is_not_paced() -> None:
