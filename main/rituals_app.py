@@ -16,11 +16,15 @@ from rituals.scheduler import RitualScheduler
 from rituals.service import RitualService, RunReport
 from storage.database import Database
 
+SEND_AHEAD = timedelta(seconds=1)
+"""A running process claims each message this long before its time (`RitualConfig.send_ahead`)."""
+
 
 def ritual_config(settings: Settings) -> RitualConfig:
     return RitualConfig(
         grace=timedelta(seconds=settings.ritual_grace_seconds),
         lead=timedelta(seconds=settings.ritual_lead_seconds),
+        send_ahead=SEND_AHEAD,
     )
 
 

@@ -23,6 +23,12 @@ class RitualConfig:
     on_time: timedelta = timedelta(minutes=2)
     """Posted within this delay of its time, an occurrence is not marked late."""
 
+    send_ahead: timedelta = timedelta(0)
+    """How long before its time a sender may claim a message; it holds it and sends it at
+    that time (counted on the monotonic clock from the claim). When thousands of messages are
+    due at the same instant, the claims' reads and writes are then done before it, not in the
+    way of the first sends. A ritual changed within it still sends what was claimed."""
+
     send_lease: timedelta = timedelta(minutes=2)
     """How long a sender holds an outbox row; a crashed sender's rows are taken over after it."""
 

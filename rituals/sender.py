@@ -5,7 +5,8 @@ workspace's pace will send them (`HOLD_AHEAD`: one row at Slack's 1 s pace, the 
 while it waits its turn), into per-workspace queues; a workspace is sent
 to one row at a time, in order, when its pacer allows (`rituals.pacing`); at most
 `MAX_SENDS_AT_ONCE` sends are in flight, all workspaces together, and a workspace waiting for
-its pace holds none of them. A workspace that finishes frees room for the next claim at once:
+its pace holds none of them. A row is claimed up to `RitualConfig.send_ahead` before its time
+and sent at it. A workspace that finishes frees room for the next claim at once:
 there is no batch to wait for. A refusal (429) puts the row back in the outbox at its
 `Retry-After` (and, on a paced platform, the workspace's other held rows with it) instead of
 waiting while holding anything. Outcomes are written in shared transactions (group commit).
@@ -125,6 +126,8 @@ class _Held:
     message: ClaimedMessage
     tenant: Tenant | None
     lease_ends: datetime
+    not_before: float
+    """The monotonic instant of the row's time (-inf: due when claimed)."""
 
 
 @dataclass(slots=True)
@@ -190,6 +193,7 @@ class Sender:
                 skip_tenants=skip_tenants,
                 quota=quota,
                 scan=limit * SCAN_FACTOR,
+                due_by=now + self.config.send_ahead,
             )
             tenants = await work.rituals.tenants(m.tenant_id for m in claimed) if claimed else {}
         batch = [(message, tenants.get(message.tenant_id)) for message in claimed]
@@ -223,9 +227,12 @@ class Sender:
             await work.rituals.defer_pending(tenant_id, platform, until, delivery.detail)
 
     async def next_due(self) -> datetime | None:
-        """When the outbox next has a row to claim (a retry or a lease to take over)."""
+        """When the outbox next has a row to claim (`send_ahead` before a row's time, a retry,
+        a lease to take over)."""
         async with transaction(self.engine) as work:
-            return await work.rituals.next_available(self.messengers, self.clock.now())
+            return await work.rituals.next_available(
+                self.messengers, self.clock.now(), self.config.send_ahead
+            )
 
     async def deliver(
         self,
@@ -497,13 +504,16 @@ class _Drain:
         if len(batch) < limit and not self.rearmed:  # (room freed meanwhile: claim again)
             self.exhausted = True
             self.claim_at = self.pacer.now() + CLAIM_PAUSE
-        lease_ends = self.sender.clock.now() + self.sender.config.send_lease
+        claimed_at, claimed_at_mono = self.sender.clock.now(), self.pacer.now()
+        lease_ends = claimed_at + self.sender.config.send_lease
         for message, tenant in batch:
             key = (message.platform, message.tenant_id)
             workspace = self.workspaces.get(key)
             if workspace is None:
                 workspace = self.workspaces[key] = _Workspace(key, self._base(message.platform))
-            workspace.rows.append(_Held(message, tenant, lease_ends))
+            early = (message.available_at - claimed_at).total_seconds()
+            not_before = claimed_at_mono + early if early > 0 else -math.inf
+            workspace.rows.append(_Held(message, tenant, lease_ends, not_before))
             self.held += 1
             if not workspace.scheduled:
                 self._schedule(workspace)
@@ -513,7 +523,13 @@ class _Drain:
     def _schedule(self, workspace: _Workspace) -> None:
         workspace.scheduled = True
         self.order += 1
-        heapq.heappush(self.heap, (self.pacer.ready_at(workspace.key), self.order, workspace.key))
+        heapq.heappush(self.heap, (self._ready_at(workspace), self.order, workspace.key))
+
+    def _ready_at(self, workspace: _Workspace) -> float:
+        """The monotonic instant the workspace's next row may go: when its pace allows, and
+        not before the row's time (a row claimed `send_ahead` of it)."""
+        ready = self.pacer.ready_at(workspace.key)
+        return max(ready, workspace.rows[0].not_before) if workspace.rows else ready
 
     # ------------------------------------------------------------------ sends
 
@@ -524,7 +540,7 @@ class _Drain:
         while self.heap and self.heap[0][0] <= now and len(self.sends) < MAX_SENDS_AT_ONCE:
             _, _, key = heapq.heappop(self.heap)
             workspace = self.workspaces[key]
-            ready = self.pacer.ready_at(key)
+            ready = self._ready_at(workspace)
             if ready > now:  # its pace changed since it was queued (a refusal): later
                 self.order += 1
                 heapq.heappush(self.heap, (ready, self.order, key))

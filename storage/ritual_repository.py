@@ -141,6 +141,8 @@ class ClaimedMessage:
     delivery_key: str
     attempt: int
     reclaimed: bool
+    available_at: datetime
+    """When it may be sent (a sender claims it up to `RitualConfig.send_ahead` before)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -652,7 +654,7 @@ class RitualRepository(OnConnection):
         inactive = select(TenantRow.id).where(TenantRow.active.is_(False))
         result = await self._connection.execute(
             update(RitualOutboxRow)
-            .where(RitualOutboxRow.tenant_id.in_(inactive), _claimable(now))
+            .where(RitualOutboxRow.tenant_id.in_(inactive), _claimable(now, now))
             .values(
                 status="cancelled",
                 detail="tenant inactive",
@@ -673,8 +675,10 @@ class RitualRepository(OnConnection):
         skip_tenants: Collection[int] = (),
         quota: Callable[[int, str], int] | None = None,
         scan: int | None = None,
+        due_by: datetime | None = None,
     ) -> list[ClaimedMessage]:
-        """Lease up to `limit` due messages to `owner`, oldest first; none of `skip_tenants`,
+        """Lease up to `limit` messages due by `due_by` (default `now`) to `owner`, oldest
+        first; none of `skip_tenants`,
         and at most `quota(tenant_id, platform)` of one tenant (the sender's room for it),
         looking through the due rows `scan` at a time (default `limit`), `SCAN_WINDOWS` times
         at most, for them: a Monday's 5,000 reminders to 1,000 workspaces, five each in a row,
@@ -688,7 +692,8 @@ class RitualRepository(OnConnection):
         names = sorted(set(platforms))
         if not names or limit <= 0:
             return []
-        conditions = [RitualOutboxRow.platform.in_(names), _claimable(now)]
+        claimable = _claimable(now, now if due_by is None else max(due_by, now))
+        conditions = [RitualOutboxRow.platform.in_(names), claimable]
         if skip_tenants:
             conditions.append(RitualOutboxRow.tenant_id.not_in(sorted(set(skip_tenants))))
         window = max(scan or limit, limit)
@@ -721,7 +726,7 @@ class RitualRepository(OnConnection):
         previous = {row.id: (row.status, row.attempts) for row in seen}
         statement = update(_OUTBOX).where(_OUTBOX.c.id.in_(list(previous)))
         if self._dialect != "postgresql":
-            statement = statement.where(_claimable(now))
+            statement = statement.where(claimable)
         claimed = await self._fetch_all(
             statement.values(**lease_values, attempts=_OUTBOX.c.attempts + 1).returning(
                 *_CLAIMED_COLUMNS
@@ -753,9 +758,12 @@ class RitualRepository(OnConnection):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def next_available(self, platforms: Iterable[str], now: datetime) -> datetime | None:
-        """When the earliest message not yet due becomes claimable (a retry, a lease to take
-        over), or None: when the sender should look at the outbox again."""
+    async def next_available(
+        self, platforms: Iterable[str], now: datetime, ahead: timedelta = timedelta(0)
+    ) -> datetime | None:
+        """When the earliest message not claimable now becomes claimable (a retry, a lease to
+        take over; a pending row `ahead` of its time), or None: when the sender should look
+        at the outbox again."""
         names = sorted(set(platforms))
         if not names:
             return None
@@ -763,9 +771,11 @@ class RitualRepository(OnConnection):
             select(func.min(RitualOutboxRow.available_at)).where(
                 RitualOutboxRow.platform.in_(names),
                 RitualOutboxRow.status == "pending",
-                RitualOutboxRow.available_at > now,
+                RitualOutboxRow.available_at > now + ahead,
             )
         )
+        if pending is not None:
+            pending -= ahead
         leased = await self._fetch_scalar(
             select(func.min(RitualOutboxRow.lease_expires_at)).where(
                 RitualOutboxRow.platform.in_(names),
@@ -902,6 +912,7 @@ _CLAIMED_COLUMNS = tuple(
         "payload",
         "delivery_key",
         "attempts",
+        "available_at",
     )
 )
 """What a sender needs of a row it claims (`ClaimedMessage`)."""
@@ -957,10 +968,10 @@ def _within_quota(
     return kept
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Due and unleased, or leased by a sender whose lease has expired."""
+def _claimable(now: datetime, due_by: datetime) -> ColumnElement[bool]:
+    """Due by `due_by` and unleased, or leased by a sender whose lease expired by `now`."""
     return or_(
-        and_(RitualOutboxRow.status == "pending", RitualOutboxRow.available_at <= now),
+        and_(RitualOutboxRow.status == "pending", RitualOutboxRow.available_at <= due_by),
         and_(RitualOutboxRow.status == "sending", RitualOutboxRow.lease_expires_at <= now),
     )
 
@@ -1018,4 +1029,5 @@ def _claimed(row: Row[Any], reclaimed: bool) -> ClaimedMessage:
         delivery_key=row.delivery_key,
         attempt=row.attempts,
         reclaimed=reclaimed,
+        available_at=row.available_at,
     )
