@@ -18,7 +18,7 @@ from bot.delivery import Delivery, Messenger, Target
 from bot.engine import Engine
 from bot.messages import Message
 from bot.model import Tenant
-from main.rituals_app import RitualRuntime
+from main.rituals_app import SEND_AHEAD, RitualRuntime
 from main.settings import Settings
 from rituals.kinds import RitualKind
 from rituals.pacing import Pacer
@@ -74,11 +74,13 @@ def dms(team: str) -> list[str]:
 
 class ManualSleep:
     """Monotonic time and sleep of the Slack clients' rate limits: every wait is recorded, and
-    lasts until `release` is set (it is, unless a test clears it)."""
+    lasts until `release` is set (it is, unless a test clears it). Sleeps that share `elapsed`
+    move one monotonic time, as real sleeps move `time.monotonic`."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: FakeClock, elapsed: ManualSleep | None = None) -> None:
         self.clock = clock
         self.slept = 0.0
+        self._elapsed = elapsed
         self.waits: list[float] = []
         self.release = asyncio.Event()
         self.release.set()
@@ -86,7 +88,8 @@ class ManualSleep:
 
     def monotonic(self) -> float:
         """The test clock's time, plus what was slept: a rate limit ends when either passes."""
-        return self.clock.now().timestamp() + self.slept
+        shared = self._elapsed.slept if self._elapsed is not None else 0.0
+        return self.clock.now().timestamp() + self.slept + shared
 
     async def sleep(self, seconds: float) -> None:
         self.waits.append(seconds)
@@ -103,8 +106,8 @@ class SlackProcess:
         self.database = database
         self.clock = clock
         self.api = api
-        self.sleep = ManualSleep(clock)
         self.pacing = ManualSleep(clock)
+        self.sleep = ManualSleep(clock, elapsed=self.pacing)
         """The sender's pace (one post a second per workspace), on test time."""
         self.runtime = RitualRuntime(database, {}, clock, Settings())
         self.runtime.service.sender.pacer = Pacer(
@@ -332,16 +335,19 @@ async def test_a_429_puts_the_workspace_s_posts_back_until_retry_after_and_each_
     slack_api.rate_limit(POST, retry_after="7")
 
     first = await boussole.tick(MONDAY_9)
-    early = await boussole.tick(MONDAY_9 + timedelta(seconds=6))
-    due = await boussole.tick(MONDAY_9 + timedelta(seconds=7))
+    early = await boussole.tick(MONDAY_9 + timedelta(seconds=5))
+    paced = len(boussole.pacing.waits)
+    due = await boussole.tick(MONDAY_9 + timedelta(seconds=6))
 
     # Nothing waits in process: the 429's row goes back to the outbox at Retry-After, the
     # workspace's other row (not claimed yet: one is held at a time) waits until then too,
-    # and the clock is woken then.
+    # and the clock is woken a second before (SEND_AHEAD), claims them and sends at +7 s.
     assert boussole.sleep.waits == []
     assert (first.send.sent, first.send.retried) == (0, 1)
-    assert first.next_send == MONDAY_9 + timedelta(seconds=7)
+    assert first.next_send == MONDAY_9 + timedelta(seconds=7) - SEND_AHEAD
     assert (early.send.sent, due.send.sent) == (0, 2)
+    # Held until +7 s, then the pace the 429 widened (1.5 s, back towards 1 s: 1.35 s).
+    assert boussole.pacing.waits[paced:] == pytest.approx([1.0, 1.5 * 0.9])
     assert post_attempts(slack_api, TEAM_A, since) == 3  # the 429, then the two reminders
     assert [len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_A)] == [1, 1]
     rows = await outbox(database)
@@ -440,9 +446,9 @@ async def test_a_workspace_s_429_holds_nothing_back_from_another_workspace(
     assert [len(ritual_posts(slack_api, dm)) for dm in dms(other)] == [1, 1]
     assert post_attempts(slack_api, limited, since) == 1  # the 429 only
     assert boussole.sleep.waits == []
-    assert first.next_send == MONDAY_9 + timedelta(seconds=20)
-    assert (await boussole.tick(MONDAY_9 + timedelta(seconds=19))).send.sent == 0
-    assert (await boussole.tick(MONDAY_9 + timedelta(seconds=20))).send.sent == 2
+    assert first.next_send == MONDAY_9 + timedelta(seconds=20) - SEND_AHEAD
+    assert (await boussole.tick(MONDAY_9 + timedelta(seconds=18))).send.sent == 0
+    assert (await boussole.tick(MONDAY_9 + timedelta(seconds=19))).send.sent == 2
     assert [len(ritual_posts(slack_api, dm)) for dm in dms(TEAM_A) + dms(TEAM_B)] == [1] * 4
 
 
