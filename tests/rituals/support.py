@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from bot.model import Tenant
 from rituals.commands import RitualCommand
 from rituals.config import RitualConfig
 from rituals.pacing import Pacer
+from rituals.scheduler import RitualScheduler
 from rituals.sender import Sender
 from rituals.service import RitualService, RunReport
 from rituals.transactions import transaction
@@ -215,3 +217,47 @@ def paced_sender(harness: Harness, messenger: PacedMessenger, time: ManualTime) 
         harness.config,
         pacer=Pacer(now=time.monotonic, sleep=time.sleep),
     )
+
+
+NINE = paris(2026, 3, 9, 9, 0)
+"""Monday 9 March 2026 09:00 (Paris), the cap reminder's time."""
+
+
+async def plan_ahead(harness: Harness) -> None:
+    """The company, then a tick 8 s before 09:00 (a harness with a lead of 8 s or more): the
+    reminder is planned, not sent."""
+    harness.clock.set(paris(2026, 3, 9, 8, 0))
+    await harness.company()
+    await harness.run()
+    harness.clock.set(NINE - timedelta(seconds=8))
+    report = await harness.run()
+    assert (report.plan.queued, report.plan.messages, report.send.sent) == (1, 2, 0)
+
+
+async def next_due(harness: Harness, ahead: timedelta = timedelta(0)) -> datetime | None:
+    """When the console's outbox next has a row to claim, claiming `ahead` of rows' times."""
+    async with transaction(harness.database.engine) as work:
+        return await work.rituals.next_available(["console"], harness.clock.now(), ahead)
+
+
+@contextlib.asynccontextmanager
+async def running_scheduler(harness: Harness) -> AsyncIterator[RitualScheduler]:
+    """The harness's clock under a started scheduler (heartbeat 1 h, on the test clock), its
+    first run settled; stopped at the end."""
+    scheduler = RitualScheduler(
+        harness.clock_a, timedelta(hours=1), poke_again=0, wall=harness.clock.now
+    )
+    await scheduler.start()
+    try:
+        await scheduler.settled()
+        yield scheduler
+    finally:
+        await scheduler.stop()
+
+
+async def ring(scheduler: RitualScheduler, job_id: str) -> None:
+    """What APScheduler does when the job's time comes, then wait for the run to end."""
+    job = scheduler._scheduler.get_job(job_id)  # the test plays APScheduler
+    assert job is not None
+    await job.func()
+    await scheduler.settled()

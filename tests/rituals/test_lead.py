@@ -12,24 +12,26 @@ from main.rituals_app import ritual_config
 from main.settings import Settings
 from rituals.config import RitualConfig
 from rituals.planner import PlanReport
-from rituals.scheduler import HEARTBEAT_JOB, NEXT_RUN_JOB, OUTBOX_JOB, RitualScheduler
+from rituals.scheduler import HEARTBEAT_JOB, NEXT_RUN_JOB, OUTBOX_JOB
 from rituals.transactions import transaction
 from storage.database import Database
-from tests.rituals.support import Harness, paris
+from tests.rituals.support import (
+    NINE,
+    Harness,
+    next_due,
+    paris,
+    plan_ahead,
+    ring,
+    running_scheduler,
+)
 from tests.support.clock import FakeClock
 
 LEAD = timedelta(seconds=10)
-NINE = paris(2026, 3, 9, 9, 0)  # Monday 9 March 2026, the cap reminder's time
 
 
 @pytest.fixture
 def harness(database: Database, clock: FakeClock) -> Harness:
     return Harness(database, clock, config=RitualConfig(lead=LEAD))
-
-
-async def next_due(harness: Harness) -> datetime | None:
-    async with transaction(harness.database.engine) as work:
-        return await work.rituals.next_available(["console"], harness.clock.now())
 
 
 async def watermark(harness: Harness, number: int = 1) -> datetime:
@@ -38,16 +40,6 @@ async def watermark(harness: Harness, number: int = 1) -> datetime:
         record = await work.rituals.get_ritual(tenant_id, number)
         assert record is not None
         return record.checked_until
-
-
-async def plan_ahead(harness: Harness) -> None:
-    """The company, then a tick 8 s before 09:00: the reminder is planned, not sent."""
-    harness.clock.set(paris(2026, 3, 9, 8, 0))
-    await harness.company()
-    await harness.run()
-    harness.clock.set(NINE - timedelta(seconds=8))
-    report = await harness.run()
-    assert (report.plan.queued, report.plan.messages, report.send.sent) == (1, 2, 0)
 
 
 async def test_an_occurrence_is_planned_ahead_and_sent_at_its_time(harness: Harness) -> None:
@@ -141,16 +133,9 @@ async def test_a_channel_change_in_the_lead_plans_the_channel_rituals_again(
 async def test_the_clock_wakes_a_lead_before_the_soonest_occurrence(harness: Harness) -> None:
     harness.clock.set(paris(2099, 3, 2, 7, 0))  # 2 March 2099 is a Monday, like 2026's
     await harness.company()
-    scheduler = RitualScheduler(
-        harness.clock_a, timedelta(hours=1), poke_again=0, wall=harness.clock.now
-    )
-    await scheduler.start()
-    try:
-        await scheduler.settled()
+    async with running_scheduler(harness) as scheduler:
         assert min(scheduler.planned.values()) == paris(2099, 3, 2, 9, 0)
         assert scheduler.job_times()[NEXT_RUN_JOB] == paris(2099, 3, 2, 9, 0) - LEAD
-    finally:
-        await scheduler.stop()
 
 
 async def test_a_ritual_moved_into_a_lead_already_checked_is_planned(harness: Harness) -> None:
@@ -176,9 +161,6 @@ async def test_the_outbox_wake_up_at_the_occurrence_sends_without_planning_again
     nine = paris(2099, 3, 2, 9, 0)  # a Monday in the future: APScheduler keeps the jobs pending
     harness.clock.set(nine - timedelta(hours=2))
     await harness.company()
-    scheduler = RitualScheduler(
-        harness.clock_a, timedelta(hours=1), poke_again=0, wall=harness.clock.now
-    )
     plans: list[datetime] = []
     planner = harness.clock_a.planner
     plan = planner.plan
@@ -188,9 +170,7 @@ async def test_the_outbox_wake_up_at_the_occurrence_sends_without_planning_again
         return await plan(now, **kwargs)
 
     monkeypatch.setattr(planner, "plan", counted)
-    await scheduler.start()
-    try:
-        await scheduler.settled()
+    async with running_scheduler(harness) as scheduler:
         harness.clock.set(nine - LEAD)  # the next-run job's time: planned ahead
         await ring(scheduler, NEXT_RUN_JOB)
         assert harness.messenger.posts == [] and len(plans) == 2
@@ -205,16 +185,6 @@ async def test_the_outbox_wake_up_at_the_occurrence_sends_without_planning_again
 
         await ring(scheduler, HEARTBEAT_JOB)
         assert len(plans) == 3  # the heartbeat still plans
-    finally:
-        await scheduler.stop()
-
-
-async def ring(scheduler: RitualScheduler, job_id: str) -> None:
-    """What APScheduler does when the job's time comes, then wait for the run to end."""
-    job = scheduler._scheduler.get_job(job_id)  # the test plays APScheduler
-    assert job is not None
-    await job.func()
-    await scheduler.settled()
 
 
 async def test_a_run_claims_what_is_due_before_it_plans(

@@ -4,22 +4,31 @@ wake-up rings that much before the first of them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from main.rituals_app import SEND_AHEAD, ritual_config
 from main.settings import Settings
 from rituals.config import RitualConfig
-from rituals.scheduler import NEXT_RUN_JOB, OUTBOX_JOB, RitualScheduler
-from rituals.transactions import transaction
+from rituals.scheduler import NEXT_RUN_JOB, OUTBOX_JOB
 from storage.database import Database
-from tests.rituals.support import Harness, ManualTime, PacedMessenger, paced_sender, paris
+from tests.rituals.support import (
+    NINE,
+    Harness,
+    ManualTime,
+    PacedMessenger,
+    next_due,
+    paced_sender,
+    paris,
+    plan_ahead,
+    ring,
+    running_scheduler,
+)
 from tests.support.clock import FakeClock
 
 LEAD = timedelta(seconds=10)
 AHEAD = timedelta(seconds=1)
-NINE = paris(2026, 3, 9, 9, 0)  # Monday 9 March 2026, the cap reminder's time
 
 
 class UnpacedTimedMessenger(PacedMessenger):
@@ -31,21 +40,6 @@ class UnpacedTimedMessenger(PacedMessenger):
 @pytest.fixture
 def harness(database: Database, clock: FakeClock) -> Harness:
     return Harness(database, clock, config=RitualConfig(lead=LEAD, send_ahead=AHEAD))
-
-
-async def plan_ahead(harness: Harness) -> None:
-    """The company (two managers), and the 09:00 reminder planned at 08:59:52."""
-    harness.clock.set(paris(2026, 3, 9, 8, 0))
-    await harness.company()
-    await harness.run()
-    harness.clock.set(NINE - timedelta(seconds=8))
-    report = await harness.run()
-    assert (report.plan.messages, report.send.sent) == (2, 0)
-
-
-async def next_due(harness: Harness) -> datetime | None:
-    async with transaction(harness.database.engine) as work:
-        return await work.rituals.next_available(["console"], harness.clock.now(), AHEAD)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +73,7 @@ async def test_messages_beyond_the_window_stay_in_the_outbox(harness: Harness) -
 
     assert (report.sent, messenger.attempts, time.slept) == (0, [], [])
     assert [row.status for row in await harness.outbox()] == ["pending", "pending"]
-    assert await next_due(harness) == NINE - AHEAD  # claimable a second before 09:00
+    assert await next_due(harness, AHEAD) == NINE - AHEAD  # claimable a second before 09:00
 
 
 async def test_without_the_window_nothing_is_claimed_before_its_time(
@@ -101,21 +95,11 @@ async def test_the_outbox_wake_up_rings_the_window_before_the_messages(harness: 
     nine = paris(2099, 3, 2, 9, 0)  # a Monday in the future: APScheduler keeps the jobs pending
     harness.clock.set(nine - timedelta(hours=2))
     await harness.company()
-    scheduler = RitualScheduler(
-        harness.clock_a, timedelta(hours=1), poke_again=0, wall=harness.clock.now
-    )
-    await scheduler.start()
-    try:
-        await scheduler.settled()
+    async with running_scheduler(harness) as scheduler:
         harness.clock.set(nine - LEAD)  # the next-run job's time: planned ahead
-        job = scheduler._scheduler.get_job(NEXT_RUN_JOB)  # the test plays APScheduler
-        assert job is not None
-        await job.func()
-        await scheduler.settled()
+        await ring(scheduler, NEXT_RUN_JOB)
         assert harness.messenger.posts == []
         assert scheduler.job_times()[OUTBOX_JOB] == nine - AHEAD
-    finally:
-        await scheduler.stop()
 
 
 def test_a_running_process_claims_a_second_ahead_the_layer_not_by_default() -> None:
