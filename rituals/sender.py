@@ -400,6 +400,8 @@ class _Drain:
         self.claim_at = 0.0
         """Monotonic instant before which no claim is made while rows are held."""
         self.recorder = _Recorder(sender)
+        self._most: dict[str, int] = {}
+        """Platform → the most rows a workspace of it is held (`_most_ahead`)."""
 
     # ------------------------------------------------------------------ loop
 
@@ -486,9 +488,25 @@ class _Drain:
             return 0
         return max(1, math.floor(HOLD_AHEAD / interval))
 
+    def _most_ahead(self, platform: str) -> int:
+        """The most rows `_ahead` gives a workspace of `platform` (at its declared pace: a
+        learnt pace is never faster)."""
+        most = self._most.get(platform)
+        if most is None:
+            base = self._base(platform)
+            most = MAX_HELD if base <= 0 else max(1, math.floor(HOLD_AHEAD / base))
+            self._most[platform] = most
+        return most
+
     def _room(self, tenant_id: int, platform: str) -> int:
+        """Rows of this workspace a claim may add (0 or less: none). A workspace holding its
+        platform's most is full without looking at its pace: a claim asks this of every
+        workspace under way, a thousand at a Monday's fan-out."""
         workspace = self.workspaces.get((platform, tenant_id))
         held = len(workspace.rows) + int(workspace.sending) if workspace else 0
+        most = self._most_ahead(platform)
+        if held >= most:
+            return most - held
         return self._ahead(platform, tenant_id) - held
 
     def _base(self, platform: str) -> float:
