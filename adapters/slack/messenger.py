@@ -297,7 +297,7 @@ class SlackMessenger:
         connection, look for the post before trying again (once)."""
         for attempt in range(2):
             try:
-                response = await client.chat_postMessage(
+                response = await client.post_message(
                     channel=channel,
                     **part.as_kwargs(),
                     metadata=delivery_metadata(key),

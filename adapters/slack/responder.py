@@ -84,7 +84,7 @@ class Responder:
                 return
             except SlackApiError as error:
                 log.info("chat.postEphemeral refused (%s): direct message instead", error)
-        await self.client(where).chat_postMessage(
+        await self.client(where).post_message(
             channel=where.user_id, unfurl_links=False, unfurl_media=False, **part.as_kwargs()
         )
 
@@ -97,7 +97,7 @@ class Responder:
 
     async def _public_part(self, part: SlackMessage, channel: str, where: Where) -> None:
         try:
-            await self.client(where).chat_postMessage(
+            await self.client(where).post_message(
                 channel=channel, unfurl_links=False, unfurl_media=False, **part.as_kwargs()
             )
         except SlackApiError as error:

@@ -112,6 +112,30 @@ async def test_a_post_goes_out_as_slack_sdk_would_send_it(
     assert direct.status_code == 200 and direct.api_url.endswith("/api/chat.postMessage")
 
 
+async def test_post_message_sends_the_body_slack_sdk_s_chat_post_message_sends(
+    recorder: tuple[Recorder, str], clients: tuple[SlackClients, Sleeps]
+) -> None:
+    fake, _ = recorder
+    team = client(clients)
+    fields: dict[str, Any] = {
+        "channel": "C0JSON",
+        "text": "Cap",
+        "blocks": BLOCKS,
+        "metadata": METADATA,
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+    ours = await team.post_message(**fields, thread_ts=None)
+    theirs = await team.chat_postMessage(**fields)
+
+    first, second = fake.seen
+    assert first.path == second.path == "/api/chat.postMessage"
+    assert first.body == second.body == fields  # a field left None is not sent
+    assert first.headers["Authorization"] == second.headers["Authorization"]
+    assert ours["ts"] == theirs["ts"] == "1700000000.000001"
+
+
 async def test_a_short_429_is_waited_out_and_retried_as_the_retry_handler_does(
     recorder: tuple[Recorder, str], clients: tuple[SlackClients, Sleeps]
 ) -> None:
