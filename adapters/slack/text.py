@@ -19,6 +19,8 @@ def slack_len(text: str) -> int:
 
 def neutralise(text: str) -> str:
     """Break broadcast words (@channel, @here, @everyone) with a zero-width space."""
+    if "@" not in text:  # (most text: no regular expression to run)
+        return text
     return _BROADCAST.sub("@" + ZERO_WIDTH_SPACE, text)
 
 
