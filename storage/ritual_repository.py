@@ -678,11 +678,11 @@ class RitualRepository(OnConnection):
         due_by: datetime | None = None,
     ) -> list[ClaimedMessage]:
         """Lease up to `limit` messages due by `due_by` (default `now`) to `owner`, oldest
-        first; none of `skip_tenants`,
-        and at most `quota(tenant_id, platform)` of one tenant (the sender's room for it),
-        looking through the due rows `scan` at a time (default `limit`), `SCAN_WINDOWS` times
-        at most, for them: a Monday's 5,000 reminders to 1,000 workspaces, five each in a row,
-        give one per workspace in one claim, not 320 per claim with a pause in between.
+        first; none of `skip_tenants`, and at most `quota(tenant_id, platform)` of one tenant
+        (the sender's room for it), looking through the due rows `scan` at a time (default
+        `limit`), `SCAN_WINDOWS` times at most, for them: a Monday's 5,000 reminders to 1,000
+        workspaces, five each in a row, give one per workspace in one claim, not 320 per claim
+        with a pause in between.
 
         PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then one UPDATE, so concurrent senders
         take disjoint rows without waiting. SQLite: one UPDATE of the chosen rows that checks
