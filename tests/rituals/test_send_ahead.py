@@ -12,6 +12,7 @@ from main.rituals_app import SEND_AHEAD, ritual_config
 from main.settings import Settings
 from rituals.config import RitualConfig
 from rituals.scheduler import NEXT_RUN_JOB, OUTBOX_JOB
+from rituals.transactions import transaction
 from storage.database import Database
 from tests.rituals.support import (
     NINE,
@@ -29,6 +30,7 @@ from tests.support.clock import FakeClock
 
 LEAD = timedelta(seconds=10)
 AHEAD = timedelta(seconds=1)
+LEASE = timedelta(minutes=2)
 
 
 class UnpacedTimedMessenger(PacedMessenger):
@@ -105,3 +107,26 @@ async def test_the_outbox_wake_up_rings_the_window_before_the_messages(harness: 
 def test_a_running_process_claims_a_second_ahead_the_layer_not_by_default() -> None:
     assert ritual_config(Settings()).send_ahead == SEND_AHEAD == timedelta(seconds=1)
     assert RitualConfig().send_ahead == timedelta(0)
+
+
+async def test_a_change_in_the_last_second_keeps_what_was_claimed_and_posts_it_once(
+    harness: Harness,
+) -> None:
+    await plan_ahead(harness)
+    harness.clock.set(NINE - timedelta(milliseconds=400))
+    async with transaction(harness.database.engine) as work:
+        claimed = await work.rituals.claim_outbox(
+            "sender", ["console"], harness.clock.now(), LEASE, 10, due_by=NINE
+        )
+    assert [message.available_at for message in claimed] == [NINE, NINE]
+
+    await harness.say("claire", "rituel modifier 1 cible=direction")
+
+    # On its way already: the claimed messages and their occurrence stay, and the next tick
+    # does not plan that occurrence a second time under the new setting.
+    assert [row.status for row in await harness.outbox()] == ["sending", "sending"]
+    assert len(await harness.occurrences(1)) == 1
+    harness.clock.set(NINE - timedelta(milliseconds=200))
+    report = await harness.run()
+    assert (report.plan.queued, report.plan.messages) == (0, 0)
+    assert len(await harness.outbox()) == 2
