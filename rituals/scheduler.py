@@ -132,7 +132,7 @@ class RitualScheduler:
             self._wake.set()
 
     def _outbox_wakeup(self, at: datetime | None) -> None:
-        """Ring when the outbox's next row is due (a second from now at the soonest)."""
+        """Ring when the outbox's next row may be claimed (a second from now at the soonest)."""
         wait = None if at is None else max(at - self.service.clock.now(), MIN_WAKE_WAIT)
         self._ring_in(OUTBOX_JOB, wait, self._ring_outbox)
 

@@ -37,8 +37,9 @@ class RunReport:
     plan: PlanReport = field(default_factory=PlanReport)
     send: SendReport = field(default_factory=SendReport)
     next_send: datetime | None = None
-    """When a message put back in the outbox (a retry, a lease to take over) becomes due:
-    the clock should run again then, not on its next heartbeat."""
+    """When the outbox next has a row to claim (`RitualConfig.send_ahead` before a message's
+    time, a retry, a lease to take over): the clock should run again then, not on its next
+    heartbeat."""
 
 
 class RitualService:

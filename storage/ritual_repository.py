@@ -354,9 +354,11 @@ class RitualRepository(OnConnection):
 
     async def unplan_ahead(self, ritual_id: int, now: datetime) -> None:
         """Undo what was planned ahead for this ritual (`RitualConfig.lead`): its occurrences
-        due after `now`, and their messages, none of which can have been sent (not due yet),
-        are forgotten and its watermark goes back to `now`, so that the next tick plans them
-        again under the ritual's current setting."""
+        due after `now`, and their messages still pending, none of which can have been sent
+        (not due yet), are forgotten and its watermark goes back to `now`, so that the next
+        tick plans them again under the ritual's current setting. Messages a sender claimed
+        already (`RitualConfig.send_ahead`) stay, and so does their occurrence: it is on its
+        way, and is not planned twice."""
         ahead = select(RitualOccurrenceRow.id).where(
             RitualOccurrenceRow.ritual_id == ritual_id,
             RitualOccurrenceRow.scheduled_at > now,
