@@ -5,18 +5,21 @@ limits allow. Peak memory at two tenant counts shows whether it stays flat."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import math
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
-from bench.fake_slack import FakeSlack, Limits
+from bench.fake_slack import FakeSlack, Limits, Post
 from bench.options import Options
 from bench.procs import PYTHON, ServerProcess, base_env, free_port, workdir
 from bench.report import Line, missing_line, ratio_at_most, value_equals
-from bench.stats import ratio
+from bench.stats import median, percentile, ratio
 
 FLAT_MEMORY_RATIO = 1.2
 
@@ -31,6 +34,38 @@ def rituals_missing() -> str:
     if not hasattr(main.rituals_app, "RitualRuntime"):
         return "rituals/ has not landed yet (no RitualRuntime in main/rituals_app.py)"
     return ""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the accepted posts were spread, in seconds: the total is about the last first post
+    plus (posts per workspace - 1) spacings."""
+
+    last_first: float
+    """From 09:00 to the last workspace's first post."""
+    median_gap: float
+    """Between two posts of one workspace (median; the fake enforces its limits' interval)."""
+    p90_gap: float
+
+
+def spread_of(posts: Sequence[Post], nine: float) -> Spread:
+    """The spread of `posts` (their `at` on the monotonic clock) from the instant `nine`."""
+    by_team: dict[str, list[float]] = defaultdict(list)
+    for post in posts:
+        by_team[post.team_id].append(post.at)
+    firsts: list[float] = []
+    gaps: list[float] = []
+    for times in by_team.values():
+        times.sort()
+        firsts.append(times[0] - nine)
+        gaps += [later - earlier for earlier, later in pairwise(times)]
+    return Spread(max(firsts, default=math.nan), median(gaps), percentile(gaps, 90))
+
+
+async def cpu_seconds_at(process: ServerProcess, instant: float) -> float:
+    """The process's CPU seconds at the monotonic `instant` (now, if it has passed)."""
+    await asyncio.sleep(max(0.0, instant - time.monotonic()))
+    return process.cpu_seconds()
 
 
 @dataclass
@@ -48,6 +83,9 @@ class FanOut:
     minimum: float
     idle_mib: float
     peak_mib: float
+    spread: Spread
+    clock_cpu: float
+    """The clock's CPU seconds from 09:00 until every message was accepted."""
 
 
 CLOCK = (PYTHON, "-m", "bench.fanout_clock")
@@ -95,8 +133,10 @@ async def one_size(
         idle = clock.rss_mib()
         await clock.send("go")
         nine = float((await clock.read()).removeprefix("nine "))
+        cpu_at_nine = asyncio.create_task(cpu_seconds_at(clock, nine))
         finished = await fake.wait_until(lambda: delivered() >= expected, options.time_limit)
         elapsed = time.monotonic() - nine
+        clock_cpu = clock.cpu_seconds() - await cpu_at_nine
         peak = clock.peak_rss_mib()
         last = max((p.at for p in fake.posts), default=math.nan)
         first = min((p.at for p in fake.posts), default=math.nan)
@@ -112,6 +152,8 @@ async def one_size(
             minimum=limits.minimum_seconds(options.fanout_managers),
             idle_mib=idle,
             peak_mib=peak,
+            spread=spread_of(fake.posts, nine),
+            clock_cpu=clock_cpu,
         )
     finally:
         await clock.stop()
@@ -125,6 +167,25 @@ async def run(options: Options) -> list[Line]:
     with workdir("fanout") as scratch:
         results = [await one_size(n, options, Path(scratch)) for n in options.fanout_tenants]
     return fanout_lines(results, options)
+
+
+def spread_note(result: FanOut) -> str:
+    """Where the total comes from: the last first post, the spacings, the clock's CPU."""
+    spread = result.spread
+    if not math.isfinite(spread.last_first):
+        return ""
+    note = f", the last workspace's first {spread.last_first:.2f} s after"
+    if math.isfinite(spread.median_gap):
+        note += (
+            f"; a workspace's posts {spread.median_gap:.2f} s apart "
+            f"(median; p90 {spread.p90_gap:.2f} s)"
+        )
+    if result.delivered:
+        note += (
+            f"; the clock's CPU from 09:00 to the last post {result.clock_cpu:.2f} s "
+            f"({1000 * result.clock_cpu / result.delivered:.2f} ms a message)"
+        )
+    return note
 
 
 def fanout_lines(results: list[FanOut], options: Options) -> list[Line]:
@@ -144,11 +205,15 @@ def fanout_lines(results: list[FanOut], options: Options) -> list[Line]:
         name = f"Fan-out, {result.tenants} tenants × {options.fanout_managers} managers"
         unfinished = math.isnan(result.seconds)
         time_note = (
-            f"unfinished: {result.delivered}/{result.expected} delivered when the "
-            f"{options.time_limit:g} s bound stopped it"
-            if unfinished
-            else f"{result.rejected} answers 429; {limits}"
-        ) + f"; first message {result.first:.1f} s after 09:00"
+            (
+                f"unfinished: {result.delivered}/{result.expected} delivered when the "
+                f"{options.time_limit:g} s bound stopped it"
+                if unfinished
+                else f"{result.rejected} answers 429; {limits}"
+            )
+            + f"; first message {result.first:.1f} s after 09:00"
+            + spread_note(result)
+        )
         seconds = result.elapsed if unfinished else result.seconds
         lines += [
             Line(
