@@ -127,6 +127,7 @@ async def one_size(
     def delivered() -> int:
         return len(fake.keys)  # this fake serves this run's workspaces only
 
+    cpu_at_nine: asyncio.Task[float] | None = None
     try:
         if await clock.read() != "ready":
             raise RuntimeError(f"the ritual clock did not start:\n{clock.log_tail()}")
@@ -156,6 +157,8 @@ async def one_size(
             clock_cpu=clock_cpu,
         )
     finally:
+        if cpu_at_nine is not None:
+            cpu_at_nine.cancel()  # done already, unless the run failed before it was read
         await clock.stop()
         await fake.close()
 
