@@ -379,6 +379,12 @@ class _Recorder:
             await asyncio.shield(self.task)
 
 
+def _rows_ahead(interval: float) -> int:
+    """Rows a workspace sending every `interval` seconds sends within `HOLD_AHEAD`, at least
+    its next one (`MAX_HELD` for an unpaced platform)."""
+    return MAX_HELD if interval <= 0 else max(1, math.floor(HOLD_AHEAD / interval))
+
+
 class _Drain:
     """One drain: the per-workspace queues, the ready heap, the sends in flight."""
 
@@ -481,21 +487,19 @@ class _Drain:
         least its next one (none while it is refused for longer than that and its spacing)."""
         base = self._base(platform)
         if base <= 0:
-            return MAX_HELD
+            return _rows_ahead(base)
         key = (platform, tenant_id)
         interval = self.pacer.interval(key, base)
         if self.pacer.blocked_for(key) > max(HOLD_AHEAD, interval):
             return 0
-        return max(1, math.floor(HOLD_AHEAD / interval))
+        return _rows_ahead(interval)
 
     def _most_ahead(self, platform: str) -> int:
         """The most rows `_ahead` gives a workspace of `platform` (at its declared pace: a
         learnt pace is never faster)."""
         most = self._most.get(platform)
         if most is None:
-            base = self._base(platform)
-            most = MAX_HELD if base <= 0 else max(1, math.floor(HOLD_AHEAD / base))
-            self._most[platform] = most
+            most = self._most[platform] = _rows_ahead(self._base(platform))
         return most
 
     def _room(self, tenant_id: int, platform: str) -> int:
