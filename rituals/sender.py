@@ -2,12 +2,14 @@
 
 How a drain works: rows are claimed (leased) per workspace only as far ahead as the
 workspace's pace will send them (`HOLD_AHEAD`: one row at Slack's 1 s pace, the next claimed
-while it waits its turn), into per-workspace queues; a workspace is sent
-to one row at a time, in order, when its pacer allows (`rituals.pacing`); at most
-`MAX_SENDS_AT_ONCE` sends are in flight, all workspaces together, and a workspace waiting for
-its pace holds none of them. A row is claimed up to `RitualConfig.send_ahead` before its time
-and sent at it. A workspace that finishes frees room for the next claim at once:
-there is no batch to wait for. A refusal (429) puts the row back in the outbox at its
+while it waits its turn), into per-workspace queues; a workspace is sent to one row at a
+time, in order, when its pacer allows (`rituals.pacing`); at most `MAX_SENDS_AT_ONCE` sends
+are in flight, all workspaces together, and a workspace waiting for its pace holds none of
+them. A row is claimed up to `RitualConfig.send_ahead` before its time and sent at it. A
+workspace that finishes frees room for the next claim: there is no batch to wait for. A claim
+runs beside the sends (they keep starting while it reads and leases), and none starts while
+workspaces whose turn has come wait for a free send: their rows go first, as a claim's rows
+could only go after them. A refusal (429) puts the row back in the outbox at its
 `Retry-After` (and, on a paced platform, the workspace's other held rows with it) instead of
 waiting while holding anything. Outcomes are written in shared transactions (group commit).
 """
@@ -63,7 +65,8 @@ RECORD_BATCH = 500
 """Outcomes written in one transaction at most."""
 CLAIM_PAUSE = 0.25
 """Seconds between two claims while rows are held and the last claim found fewer than it could
-take (the room a finished send frees is claimed with others', not one transaction each)."""
+take, even if sends freed room during it (the room a finished send frees is claimed with
+others', not one transaction each: at a 1,000-workspace fan-out, 42 claims instead of 90)."""
 SCAN_FACTOR = 4
 """Due rows a claim looks at per row it may take (rows of workspaces already full are passed)."""
 HAND_OVER_LIMIT = 1.0
@@ -406,6 +409,8 @@ class _Drain:
         self.claim_at = 0.0
         """Monotonic instant before which no claim is made while rows are held."""
         self.recorder = _Recorder(sender)
+        self.claiming: asyncio.Task[None] | None = None
+        """The claim under way: sends keep starting while it reads and leases the next rows."""
         self._most: dict[str, int] = {}
         """Platform → the most rows a workspace of it is held (`_most_ahead`)."""
 
@@ -417,22 +422,26 @@ class _Drain:
         finally:
             if self.planning is not None:
                 self.planning.close()
-            for task in self.sends:
+            tasks = [*self.sends, *([self.claiming] if self.claiming is not None else [])]
+            for task in tasks:
                 task.cancel()
-            if self.sends:
-                await asyncio.gather(*self.sends, return_exceptions=True)
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
             await self.recorder.close()
 
     async def _loop(self) -> None:
         while True:
             if self.crashed is not None:
                 raise self.crashed
-            if self._may_claim():
-                await self._claim()
-                continue
-            if self.planning is not None:
-                self.planning.claimed.set()
             self._start_ready_sends()
+            if self.claiming is None:
+                if self._may_claim():
+                    self.claiming = asyncio.create_task(self._claim(), name="rituals-claim")
+                elif self.planning is not None and not self._sends_waiting():
+                    self.planning.claimed.set()
+            if self.claiming is not None and not self.sends and not self.heap:
+                await self._claimed()  # nothing else to do meanwhile
+                continue
             if not self.sends and not self.heap and self.held == 0:
                 if self.exhausted and (self.planning is None or self.planning.done):
                     return
@@ -449,15 +458,41 @@ class _Drain:
             self.claim_at = 0.0
         if self.exhausted or self.rounds >= MAX_ROUNDS or self.held >= MAX_HELD:
             return False
-        return self.held == 0 or self.pacer.now() >= self.claim_at
+        if self.held == 0:
+            return True
+        return self.pacer.now() >= self.claim_at and not self._sends_waiting()
+
+    def _sends_waiting(self) -> bool:
+        """Workspaces whose turn has come wait for a free send: the rows held come before a
+        claim (whose rows could only go after theirs)."""
+        return (
+            len(self.sends) >= MAX_SENDS_AT_ONCE
+            and bool(self.heap)
+            and self.heap[0][0] <= self.pacer.now()
+        )
+
+    async def _claimed(self) -> None:
+        """Until the claim under way has ended (its failure ends the drain)."""
+        claiming, self.claiming = self.claiming, None
+        if claiming is not None:
+            await claiming
 
     async def _wait(self) -> None:
-        """Until a send ends, the next workspace's turn or claim comes, or the planner queues."""
+        """Until a send or the claim ends, the next workspace's turn or claim comes, or the
+        planner queues."""
         waiters: set[asyncio.Future[Any]] = set(self.sends)
         moments = []
         if self.heap and len(self.sends) < MAX_SENDS_AT_ONCE:
             moments.append(self.heap[0][0])
-        if not self.exhausted and self.rounds < MAX_ROUNDS and self.held < MAX_HELD:
+        claiming = self.claiming is not None
+        if self.claiming is not None:
+            waiters.add(self.claiming)
+        elif (
+            not self.exhausted
+            and self.rounds < MAX_ROUNDS
+            and self.held < MAX_HELD
+            and not self._sends_waiting()
+        ):
             moments.append(self.claim_at)
         timer: asyncio.Future[None] | None = None
         if moments:
@@ -465,7 +500,7 @@ class _Drain:
             timer = asyncio.ensure_future(self.pacer.sleep(delay))
             waiters.add(timer)
         planned: asyncio.Task[bool] | None = None
-        if self.planning is not None and not self.planning.done:
+        if self.planning is not None and not self.planning.done and not claiming:
             planned = asyncio.create_task(self.planning.queued.wait())
             waiters.add(planned)
         if not waiters:  # pragma: no cover - the loop only waits with something to wait for
@@ -479,6 +514,8 @@ class _Drain:
         for task in [t for t in self.sends if t.done()]:
             self.sends.discard(task)
             task.result()  # a crash (or a bug) ends the drain, as it would end the process
+        if self.claiming is not None and self.claiming.done():
+            await self._claimed()
 
     # ------------------------------------------------------------------ claims
 
@@ -523,8 +560,9 @@ class _Drain:
         limit = min(self.sender.config.batch_size, MAX_HELD - self.held)
         self.rearmed = False
         batch = await self.sender.claim(limit, full, self._room, sweep=self.rounds == 1)
-        if len(batch) < limit and not self.rearmed:  # (room freed meanwhile: claim again)
-            self.exhausted = True
+        if len(batch) < limit:
+            # Room freed meanwhile (sends go on during a claim) is claimed after the pause.
+            self.exhausted = not self.rearmed
             self.claim_at = self.pacer.now() + CLAIM_PAUSE
         claimed_at, claimed_at_mono = self.sender.clock.now(), self.pacer.now()
         lease_ends = claimed_at + self.sender.config.send_lease

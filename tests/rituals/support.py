@@ -15,6 +15,7 @@ from bot.delivery import Delivery, DeliveryStatus, Messenger, Target
 from bot.engine import Engine
 from bot.messages import Message
 from bot.model import Tenant
+from bot.requests import TenantRef
 from rituals.commands import RitualCommand
 from rituals.config import RitualConfig
 from rituals.pacing import Pacer
@@ -217,6 +218,23 @@ def paced_sender(harness: Harness, messenger: PacedMessenger, time: ManualTime) 
         harness.config,
         pacer=Pacer(now=time.monotonic, sleep=time.sleep),
     )
+
+
+WORKSPACES = ("alpha", "beta", "gamma", "delta")
+
+
+async def three_reminders_each(harness: Harness, workspaces: tuple[str, ...]) -> None:
+    """The Monday cap reminder of each workspace, queued: three managers, three rows in a row."""
+    harness.clock.set(paris(2026, 3, 9, 8, 0))
+    for name in workspaces:
+        chat = Chat(harness.engine, TenantRef("console", name, name.upper()))
+        for manager in ("marie", "karim", "lea"):
+            await chat.say("claire", f"boussole role @{manager} manager")
+        await chat.say("claire", f"cap définir Le cap de {name}.")
+    await harness.clock_a.planner.plan(harness.clock.now())
+    harness.clock.set(paris(2026, 3, 9, 9, 0, 5))
+    report = await harness.clock_a.planner.plan(harness.clock.now())
+    assert report.messages == 3 * len(workspaces)
 
 
 NINE = paris(2026, 3, 9, 9, 0)

@@ -8,35 +8,18 @@ from datetime import timedelta
 
 import pytest
 
-from bot.requests import TenantRef
 from rituals.transactions import transaction
 from storage import ritual_repository
-from tests.rituals.support import Harness, paris
-from tests.support.chat import Chat
+from tests.rituals.support import WORKSPACES, Harness, three_reminders_each
 
-WORKSPACES = ("alpha", "beta", "gamma", "delta")
 LEASE = timedelta(seconds=60)
-
-
-async def three_reminders_each(harness: Harness) -> None:
-    """The Monday cap reminder of each workspace, queued: three managers, three rows in a row."""
-    harness.clock.set(paris(2026, 3, 9, 8, 0))
-    for name in WORKSPACES:
-        chat = Chat(harness.engine, TenantRef("console", name, name.upper()))
-        for manager in ("marie", "karim", "lea"):
-            await chat.say("claire", f"boussole role @{manager} manager")
-        await chat.say("claire", f"cap définir Le cap de {name}.")
-    await harness.clock_a.planner.plan(harness.clock.now())
-    harness.clock.set(paris(2026, 3, 9, 9, 0, 5))
-    report = await harness.clock_a.planner.plan(harness.clock.now())
-    assert report.messages == 3 * len(WORKSPACES)
 
 
 @pytest.mark.parametrize(("windows", "workspaces"), [(4, 4), (2, 3), (1, 2)])
 async def test_a_claim_takes_one_row_per_workspace_through_its_scan_windows(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, windows: int, workspaces: int
 ) -> None:
-    await three_reminders_each(harness)
+    await three_reminders_each(harness, WORKSPACES)
     monkeypatch.setattr(ritual_repository, "SCAN_WINDOWS", windows)
 
     async with transaction(harness.database.engine) as work:
