@@ -422,7 +422,9 @@ class _Drain:
         finally:
             if self.planning is not None:
                 self.planning.close()
-            tasks = [*self.sends, *([self.claiming] if self.claiming is not None else [])]
+            tasks = list(self.sends)
+            if self.claiming is not None:
+                tasks.append(self.claiming)
             for task in tasks:
                 task.cancel()
             if tasks:
@@ -484,9 +486,9 @@ class _Drain:
         moments = []
         if self.heap and len(self.sends) < MAX_SENDS_AT_ONCE:
             moments.append(self.heap[0][0])
-        claiming = self.claiming is not None
-        if self.claiming is not None:
-            waiters.add(self.claiming)
+        claiming = self.claiming
+        if claiming is not None:
+            waiters.add(claiming)
         elif (
             not self.exhausted
             and self.rounds < MAX_ROUNDS
@@ -500,7 +502,7 @@ class _Drain:
             timer = asyncio.ensure_future(self.pacer.sleep(delay))
             waiters.add(timer)
         planned: asyncio.Task[bool] | None = None
-        if self.planning is not None and not self.planning.done and not claiming:
+        if self.planning is not None and not self.planning.done and claiming is None:
             planned = asyncio.create_task(self.planning.queued.wait())
             waiters.add(planned)
         if not waiters:  # pragma: no cover - the loop only waits with something to wait for
