@@ -439,7 +439,7 @@ class _Drain:
             if self.claiming is None:
                 if self._may_claim():
                     self.claiming = asyncio.create_task(self._claim(), name="rituals-claim")
-                elif self.planning is not None and not self._sends_waiting():
+                elif self.planning is not None:  # (or it has ready rows to send first)
                     self.planning.claimed.set()
             if self.claiming is not None and not self.sends and not self.heap:
                 await self._claimed()  # nothing else to do meanwhile
