@@ -16,7 +16,15 @@ from bot.messages import Message
 from bot.model import Tenant
 from rituals import sender as sender_module
 from rituals.pacing import Pacer
-from rituals.sender import CLAIM_PAUSE, Sender, SendReport, _Drain, _Workspace
+from rituals.sender import (
+    CLAIM_PAUSE,
+    HAND_OVER_LIMIT,
+    PlanningFeed,
+    Sender,
+    SendReport,
+    _Drain,
+    _Workspace,
+)
 from tests.rituals.support import (
     WORKSPACES,
     Harness,
@@ -170,3 +178,41 @@ async def test_room_freed_during_a_short_claim_is_claimed_after_the_pause(
     assert not drain._may_claim()  # ...but not at once
     time.now += CLAIM_PAUSE
     assert drain._may_claim()
+
+
+async def test_the_planner_is_not_held_while_ready_rows_wait_for_a_send(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each group the planner waits for the drain's claim; while workspaces whose turn
+    has come wait for a free send, no claim comes, and the drain lets the planner go on at
+    once instead of after `HAND_OVER_LIMIT`."""
+    await three_reminders_each(harness, WORKSPACES)
+    monkeypatch.setattr(sender_module, "MAX_SENDS_AT_ONCE", 1)
+    events: list[Event] = []
+    sender = logged_sender(harness, events, batch_size=400)
+    messenger = sender.messengers["console"]
+    assert isinstance(messenger, LoggingMessenger)
+    answer = asyncio.Event()
+    send = messenger.send
+
+    async def slow_send(*args: Any, **kwargs: Any) -> Delivery:
+        await answer.wait()
+        return await send(*args, **kwargs)
+
+    messenger.send = slow_send  # type: ignore[method-assign]
+    feed = PlanningFeed()
+    draining = asyncio.create_task(sender.drain(feed))
+    async with asyncio.timeout(5):
+        await feed.claimed.wait()  # the first claim: every row; one send under way
+    assert claimed_in(events) == [name for name in WORKSPACES for _ in range(3)]
+
+    feed.notify()  # the planner queued another group
+    async with asyncio.timeout(HAND_OVER_LIMIT / 2):
+        await feed.claimed.wait()
+    assert claimed_in(events) == [name for name in WORKSPACES for _ in range(3)]  # no claim
+
+    answer.set()
+    feed.finish()
+    report = await draining
+    assert report.sent == 3 * len(WORKSPACES)
+    assert [kind for kind, _ in events].count("claim") >= 2  # the group's claim came later
