@@ -90,7 +90,8 @@ class PlanningFeed:
     """Between the planner and a drain running alongside it: the planner says rows were queued
     (`notify`) and waits for the drain to have claimed them (`handed_over`) before planning on,
     so the first messages leave while the rest is planned (on SQLite both share one
-    connection, which the planner would otherwise keep); `finish` says planning is over."""
+    connection, which the planner would otherwise keep); a drain with ready rows waiting for a
+    free send lets it go on at once. `finish` says planning is over."""
 
     def __init__(self) -> None:
         self.queued = asyncio.Event()
@@ -439,7 +440,8 @@ class _Drain:
             if self.claiming is None:
                 if self._may_claim():
                     self.claiming = asyncio.create_task(self._claim(), name="rituals-claim")
-                elif self.planning is not None:  # (or it has ready rows to send first)
+                elif self.planning is not None:
+                    # Nothing to claim now, or ready rows go first: the planner goes on.
                     self.planning.claimed.set()
             if self.claiming is not None and not self.sends and not self.heap:
                 await self._claimed()  # nothing else to do meanwhile
