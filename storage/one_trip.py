@@ -1,5 +1,6 @@
-"""Prebuilt statements run on SQLite in one trip to its thread, their rows decoded there:
-SELECTs, and writes RETURNING rows inside a transaction."""
+"""Prebuilt statements run outside SQLAlchemy's execution path: on SQLite in one trip to its
+thread, their rows decoded there; on PostgreSQL on asyncpg's own connection
+(`storage.asyncpg_direct`). SELECTs, and writes RETURNING rows inside a transaction."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from storage import asyncpg_direct
 from storage.sqlite_driver import OneTripConnection
 
 RowReader = Callable[[Sequence[Any]], tuple[Any, ...]]
@@ -37,8 +39,12 @@ class _Compiled:
     processors: Mapping[str, Callable[[Any], Any]]
     """Each parameter's bind processing (its column type's: UTC text, scaled decimals)."""
     row: RowReader | None
-    """A driver row as a named tuple of the statement's columns, values decoded by their
-    column types; None when the column names cannot all be tuple fields."""
+    """On SQLite, a driver row as a named tuple of the statement's columns, values decoded by
+    their column types; None when the column names cannot all be tuple fields, and on
+    PostgreSQL, whose decoding depends on the column types each statement describes
+    (`_described_row_reader`)."""
+    tuple_rows: bool
+    """Whether its rows can be named tuples (each column name a usable field name)."""
 
     def values(self, parameters: Mapping[str, Any]) -> list[Any]:
         given = {**self.fixed, **parameters}
@@ -75,31 +81,53 @@ def _compiled(statement: Prebuilt, dialect: Dialect, keys: tuple[str, ...]) -> _
             processors[name] = process
         if not bind.required and bind.callable is None:
             fixed[name] = bind.value
+    tuple_rows = _field_names(statement) is not None
     return _Compiled(
         compiled.string,
         tuple(compiled.positiontup),
         fixed,
         processors,
-        _row_reader(statement, dialect),
+        _row_reader(statement, dialect) if tuple_rows and dialect.name == "sqlite" else None,
+        tuple_rows,
     )
 
 
-def _row_reader(statement: Prebuilt, dialect: Dialect) -> RowReader | None:
-    """A driver row → a named tuple of the statement's columns (those it selects or
-    returns: `row.name`, `row[0]`), each value through its column type's result processor,
-    as SQLAlchemy's own rows are."""
-    columns = statement.exported_columns
-    names: list[str | None] = list(columns.keys())  # (iterating `columns` gives columns)
+def _field_names(statement: Prebuilt) -> list[str] | None:
+    """The names of the statement's columns, if each can be a named tuple's field."""
+    names: list[str | None] = list(statement.exported_columns.keys())  # (iterating gives columns)
     keys = [name for name in names if name is not None]
     usable = len(keys) == len(names) and all(
         k.isidentifier() and not keyword.iskeyword(k) and k[:1] != "_" for k in keys
     )
-    if not keys or not usable:  # (SQLAlchemy has already made repeated names unique)
+    # (SQLAlchemy has already made repeated names unique)
+    return keys if keys and usable else None
+
+
+@functools.lru_cache(maxsize=256)
+def _described_row_reader(
+    statement: Prebuilt, dialect: Dialect, coltypes: tuple[int, ...]
+) -> RowReader | None:
+    """`_row_reader` for the column types a PostgreSQL statement describes (type oids)."""
+    return _row_reader(statement, dialect, coltypes)
+
+
+def _row_reader(
+    statement: Prebuilt, dialect: Dialect, coltypes: Sequence[object] | None = None
+) -> RowReader | None:
+    """A driver row → a named tuple of the statement's columns (those it selects or
+    returns: `row.name`, `row[0]`), each value through its column type's result processor,
+    as SQLAlchemy's own rows are (given the driver's type of each column, `coltypes`, as
+    SQLAlchemy gives it from the cursor's description)."""
+    keys = _field_names(statement)
+    if keys is None:
         return None
     row_type: Any = namedtuple("Row", keys)  # type: ignore[misc]  # (fields known at run time)
     make: RowReader = row_type._make
+    columns = list(statement.exported_columns)
+    described = list(coltypes) if coltypes is not None else [None] * len(columns)
     decoders = [
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        column.type.dialect_impl(dialect).result_processor(dialect, coltype)
+        for column, coltype in zip(columns, described, strict=True)
     ]
     if not any(decoders):
         return make
@@ -125,8 +153,9 @@ async def read_in_one_trip[T](
     On SQLite (our one-trip driver) the statement, compiled once, runs with `sort_out` in the
     connection's thread: one hand-off for the whole read and no SQLAlchemy execution path, so
     the event loop spends nothing on the rows. The rows are the driver's tuples: `sort_out`
-    decodes values itself (`sqlalchemy` result processors of the column types). A driver
-    error is raised as SQLAlchemy raises it (`OperationalError`, ...).
+    decodes values itself (`sqlalchemy` result processors of the column types). On
+    PostgreSQL it runs on asyncpg's connection and `sort_out` gets asyncpg's records, on the
+    event loop. A driver error is raised as SQLAlchemy raises it (`OperationalError`, ...).
 
     Returns None where the caller runs the statement the usual way: another database, or
     statements watched (`echo` on, or a statement listener such as a test's recorder or
@@ -135,6 +164,9 @@ async def read_in_one_trip[T](
     if prepared is None:
         return None
     driver, compiled = prepared
+    if isinstance(driver, _OnAsyncpg):
+        records, _ = await driver.fetch(compiled, parameters)
+        return sort_out(records)
     return await _run(driver, compiled, parameters, sort_out)
 
 
@@ -150,10 +182,13 @@ async def rows_in_one_trip(
     if isinstance(statement, UpdateBase) and not connection.in_transaction():
         return None
     prepared = await _prepared(connection, statement, parameters)
-    read_row = prepared[1].row if prepared is not None else None
-    if prepared is None or read_row is None:
+    if prepared is None or not prepared[1].tuple_rows:
         return None
     driver, compiled = prepared
+    if isinstance(driver, _OnAsyncpg):
+        return await driver.rows(statement, compiled, parameters)
+    read_row = compiled.row
+    assert read_row is not None  # (SQLite, tuple rows)
     return await _run(driver, compiled, parameters, lambda rows: [read_row(row) for row in rows])
 
 
@@ -171,21 +206,27 @@ async def rows_of_each_in_one_trip(
     are complete (`complete`: they ran and each write returned rows; one that found nothing
     to do leaves the transaction open, for its caller to raise and roll back). The
     transaction's own commit then takes no trip, and a statement after them is refused
-    (`OneTripConnection.in_thread`)."""
+    (`OneTripConnection.in_thread`). On PostgreSQL they run one after another on asyncpg's
+    connection, and the transaction is left for its caller to commit."""
     writes = any(isinstance(statement, UpdateBase) for statement, _ in statements)
     if (writes or commit) and not connection.in_transaction():
         return None
-    runs: list[tuple[_Compiled, RowReader, list[Any]]] = []
-    driver: OneTripConnection | None = None
+    each: list[tuple[Prebuilt, _Compiled, Mapping[str, Any]]] = []
+    driver: OneTripConnection | _OnAsyncpg | None = None
     for statement, parameters in statements:
         prepared = await _prepared(connection, statement, parameters)
-        if prepared is None or prepared[1].row is None:
+        if prepared is None or not prepared[1].tuple_rows:
             return None
         driver, compiled = prepared
-        assert compiled.row is not None
-        runs.append((compiled, compiled.row, _values(compiled, parameters)))
+        each.append((statement, compiled, parameters))
     if driver is None:
         return []
+    if isinstance(driver, _OnAsyncpg):
+        return [await driver.rows(*one) for one in each]
+    runs: list[tuple[_Compiled, RowReader, list[Any]]] = []
+    for _, compiled, parameters in each:
+        assert compiled.row is not None  # (SQLite, tuple rows)
+        runs.append((compiled, compiled.row, _values(compiled, parameters)))
 
     def run(database: sqlite3.Connection) -> list[list[tuple[Any, ...]]]:
         return [
@@ -207,15 +248,47 @@ def complete(statements: Sequence[tuple[Any, Any]], each: Sequence[Sequence[Any]
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _OnAsyncpg:
+    """Statements run on asyncpg's connection, in the caller's transaction."""
+
+    connection: AsyncConnection
+    adapter: Any
+    """SQLAlchemy's asyncpg adapter (`storage.asyncpg_direct.adapter_of`)."""
+
+    async def fetch(
+        self, compiled: _Compiled, parameters: Mapping[str, Any]
+    ) -> tuple[list[Any], tuple[int, ...]]:
+        """asyncpg's records, and the type oid of each column."""
+        values = _values(compiled, parameters, self.connection.dialect)
+        return await asyncpg_direct.fetch(self.connection, self.adapter, compiled.sql, values)
+
+    async def rows(
+        self, statement: Prebuilt, compiled: _Compiled, parameters: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """The rows as `rows_in_one_trip` gives them (its `tuple_rows` statements)."""
+        records, coltypes = await self.fetch(compiled, parameters)
+        read_row = _described_row_reader(statement, self.connection.dialect, coltypes)
+        assert read_row is not None  # (`tuple_rows`)
+        return [read_row(record) for record in records]
+
+
 async def _prepared(
     connection: AsyncConnection, statement: Prebuilt, parameters: Mapping[str, Any]
-) -> tuple[OneTripConnection, _Compiled] | None:
-    """Our SQLite connection and the compiled statement, or None for SQLAlchemy's path."""
+) -> tuple[OneTripConnection | _OnAsyncpg, _Compiled] | None:
+    """Our SQLite connection or asyncpg's, and the compiled statement; None for SQLAlchemy's
+    path."""
     if _watched(connection):
         return None
-    driver = await _driver(connection)
-    if not isinstance(driver, OneTripConnection):
-        return None
+    driver: OneTripConnection | _OnAsyncpg
+    adapter = asyncpg_direct.adapter_of(connection)
+    if adapter is not None:
+        driver = _OnAsyncpg(connection, adapter)
+    else:
+        found = await _driver(connection)
+        if not isinstance(found, OneTripConnection):
+            return None
+        driver = found
     keys = tuple(sorted(parameters)) if isinstance(statement, UpdateBase) else ()
     compiled = _compiled(statement, connection.dialect, keys)
     return None if compiled is None else (driver, compiled)
@@ -235,13 +308,16 @@ async def _run[T](
     return await driver.in_thread(run)
 
 
-def _values(compiled: _Compiled, parameters: Mapping[str, Any]) -> list[Any]:
+def _values(
+    compiled: _Compiled, parameters: Mapping[str, Any], dialect: Dialect | None = None
+) -> list[Any]:
     """The statement's positional values; a value its column type refuses is raised as
     SQLAlchemy raises it (`StatementError`)."""
     try:
         return compiled.values(parameters)
     except Exception as error:
-        raise DBAPIError.instance(compiled.sql, parameters, error, sqlite3.Error) from error
+        base = dialect.loaded_dbapi.Error if dialect is not None else sqlite3.Error
+        raise DBAPIError.instance(compiled.sql, parameters, error, base) from error
 
 
 def _execute(database: sqlite3.Connection, compiled: _Compiled, values: list[Any]) -> list[Any]:

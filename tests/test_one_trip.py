@@ -1,6 +1,7 @@
-"""Prebuilt statements run in one trip on SQLite: the same rows as through SQLAlchemy,
-parameters bound as their column types bind them, writes inside their transaction, and the
-usual path whenever statements are watched."""
+"""Prebuilt statements run outside SQLAlchemy's execution path (in one trip on SQLite, on
+asyncpg's own connection on PostgreSQL): the same rows as through SQLAlchemy, parameters bound
+as their column types bind them, writes inside their transaction, errors raised as SQLAlchemy
+raises them, and the usual path whenever statements are watched."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from storage.database import Database
 from storage.one_trip import read_in_one_trip, rows_in_one_trip, rows_of_each_in_one_trip
@@ -91,18 +93,20 @@ def raw_rows(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
-async def test_sqlite_reads_in_one_trip_the_rows_sqlalchemy_reads(readings: Database) -> None:
+async def test_it_reads_the_rows_sqlalchemy_reads(readings: Database) -> None:
     async with readings.engine.connect() as connection:
         through_sqlalchemy = (await connection.execute(STATEMENT, PARAMETERS)).all()
         direct = await read_in_one_trip(connection, STATEMENT, PARAMETERS, raw_rows)
     expected_ids = [2, 4, 5, 7]  # kept (not a multiple of 3), from 10:00 (2 on), at most 4
     assert [row.id for row in through_sqlalchemy] == expected_ids
-    if readings.dialect == "postgresql":
-        assert direct is None  # the caller runs it the usual way
-        return
     assert direct is not None
-    # The driver's own values (scaled integers, UTC text), in the same rows and order.
     assert [row[0] for row in direct] == expected_ids
+    if readings.dialect == "postgresql":
+        # asyncpg's own values: decimals at the column's scale, aware times.
+        assert [row[1] for row in direct] == [row.value for row in through_sqlalchemy]
+        assert [row[2] for row in direct] == [row.taken_at for row in through_sqlalchemy]
+        return
+    # The driver's own values (scaled integers, UTC text), in the same rows and order.
     assert [ExactDecimal().process_result_value(row[1], _sqlite()) for row in direct] == [
         row.value for row in through_sqlalchemy
     ]
@@ -132,7 +136,8 @@ async def test_the_rows_are_sorted_out_in_the_connection_s_thread(
 
 
 async def test_it_reads_inside_the_open_write_transaction(readings: Database) -> None:
-    """A row written earlier in the same transaction is read (BEGIN IMMEDIATE rides along)."""
+    """A row written earlier in the same transaction is read (on SQLite BEGIN IMMEDIATE rides
+    along; on PostgreSQL it runs in the transaction asyncpg holds)."""
     async with readings.engine.begin() as connection:
         await connection.execute(
             READING.insert(),
@@ -144,7 +149,7 @@ async def test_it_reads_inside_the_open_write_transaction(readings: Database) ->
             {"id": 13},
             raw_rows,
         )
-        assert rows is None if readings.dialect == "postgresql" else rows == [(13,)]
+        assert rows == [(13,)]
         await connection.rollback()
 
 
@@ -244,9 +249,9 @@ async def _fill_typed(database: Database) -> None:
         await connection.execute(TYPED.insert(), TYPED_ROWS)
 
 
-async def test_rows_are_sqlalchemy_s_rows_as_named_tuples(sqlite_readings: Database) -> None:
-    await _fill_typed(sqlite_readings)
-    async with sqlite_readings.engine.connect() as connection:
+async def test_rows_are_sqlalchemy_s_rows_as_named_tuples(readings: Database) -> None:
+    await _fill_typed(readings)
+    async with readings.engine.connect() as connection:
         expected = (await connection.execute(TYPED_AND_READINGS, {"first": 1})).all()
         rows = await rows_in_one_trip(connection, TYPED_AND_READINGS, {"first": 1})
     assert rows is not None and len(rows) == 2
@@ -258,12 +263,6 @@ async def test_rows_are_sqlalchemy_s_rows_as_named_tuples(sqlite_readings: Datab
     assert (first.reading_kind, first.reading_at) == ("kept", START + timedelta(hours=1))
     assert (second.at, second.amount, second.done, second.due) == (None, None, None, None)
     assert second.reading_kind == "kept" and second[0] == 2
-
-
-async def test_rows_on_postgresql_are_left_to_sqlalchemy(readings: Database) -> None:
-    async with readings.engine.connect() as connection:
-        rows = await rows_in_one_trip(connection, STATEMENT, PARAMETERS)
-    assert (rows is None) == (readings.dialect == "postgresql")
 
 
 @pytest.mark.parametrize(
@@ -284,13 +283,15 @@ async def test_what_named_tuples_cannot_carry_goes_through_sqlalchemy(
         assert (await connection.execute(statement, {"ids": [1, 2]})).all()
 
 
-async def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(
-    sqlite_readings: Database,
-) -> None:
+async def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(readings: Database) -> None:
     missing = sa.Table("missing", sa.MetaData(), sa.Column("id", sa.Integer))
-    async with sqlite_readings.engine.connect() as connection:
-        with pytest.raises(OperationalError, match="no such table"):
+    async with readings.engine.connect() as connection:
+        with pytest.raises(DBAPIError, match=r"no such table|does not exist") as raised:
+            await connection.execute(sa.select(missing.c.id))
+        await connection.rollback()  # (PostgreSQL: the failed statement aborted the transaction)
+        with pytest.raises(type(raised.value), match=r"no such table|does not exist"):
             await rows_in_one_trip(connection, sa.select(missing.c.id), {})
+        await connection.rollback()
         assert await rows_in_one_trip(connection, sa.select(READING.c.id).limit(1), {}) == [(1,)]
 
 
@@ -384,6 +385,12 @@ INSERT_STAMPED = STAMPED.insert().returning(STAMPED.c.id, STAMPED.c.amount, STAM
 INSERT_UNLESS_TAKEN = (
     sqlite_insert(STAMPED).on_conflict_do_nothing(index_elements=["label"]).returning(STAMPED.c.id)
 )
+INSERT_UNLESS_TAKEN_PG = (
+    postgresql_insert(STAMPED)
+    .on_conflict_do_nothing(index_elements=["label"])
+    .returning(STAMPED.c.id)
+)
+UNIQUE_REFUSED = r"UNIQUE|duplicate key"
 
 
 def stamped(label: str, amount: str = "12.25", **extra: Any) -> dict[str, Any]:
@@ -391,9 +398,12 @@ def stamped(label: str, amount: str = "12.25", **extra: Any) -> dict[str, Any]:
 
 
 async def _stored(database: Database) -> list[tuple[Any, ...]]:
-    """The table as the driver stores it (scaled integers, UTC text), in id order."""
+    """The table as the driver stores it (on SQLite scaled integers, UTC text), in id order."""
     async with database.engine.connect() as connection:
         raw = await connection.get_raw_connection()
+        if database.dialect == "postgresql":
+            records = await raw.driver_connection.fetch("SELECT * FROM stamped ORDER BY id")
+            return [tuple(record) for record in records]
         cursor = await raw.driver_connection.execute("SELECT * FROM stamped ORDER BY id")
         return list(await cursor.fetchall())
 
@@ -419,41 +429,45 @@ async def test_a_write_returning_rows_runs_in_its_transaction_in_one_trip(
     assert direct[2:] == through_sqlalchemy[2:]  # amount, time and origin stored alike
 
 
-async def test_a_rolled_back_write_leaves_nothing(sqlite_readings: Database) -> None:
-    async with sqlite_readings.engine.begin() as connection:
+async def test_a_rolled_back_write_leaves_nothing(readings: Database) -> None:
+    async with readings.engine.begin() as connection:
         assert await rows_in_one_trip(connection, INSERT_STAMPED, stamped("gone")) is not None
         await connection.rollback()
-    assert await _stored(sqlite_readings) == []
+    assert await _stored(readings) == []
 
 
-async def test_a_conflict_returns_no_row(sqlite_readings: Database) -> None:
-    async with sqlite_readings.engine.begin() as connection:
-        first = await rows_in_one_trip(connection, INSERT_UNLESS_TAKEN, stamped("once"))
-        again = await rows_in_one_trip(connection, INSERT_UNLESS_TAKEN, stamped("once", "3"))
+async def test_a_conflict_returns_no_row(readings: Database) -> None:
+    insert = INSERT_UNLESS_TAKEN_PG if readings.dialect == "postgresql" else INSERT_UNLESS_TAKEN
+    async with readings.engine.begin() as connection:
+        first = await rows_in_one_trip(connection, insert, stamped("once"))
+        again = await rows_in_one_trip(connection, insert, stamped("once", "3"))
     assert first == [(1,)] and again == []
-    assert [row[1:3] for row in await _stored(sqlite_readings)] == [("once", 122500)]
+    stored = 122500 if readings.dialect == "sqlite" else Decimal("12.25")  # (scaled on SQLite)
+    assert [row[1:3] for row in await _stored(readings)] == [("once", stored)]
 
 
-async def test_refused_writes_raise_as_sqlalchemy_raises_them(sqlite_readings: Database) -> None:
-    async with sqlite_readings.engine.begin() as connection:
+async def test_refused_writes_raise_as_sqlalchemy_raises_them(readings: Database) -> None:
+    async with readings.engine.begin() as connection:
         await rows_in_one_trip(connection, INSERT_STAMPED, stamped("taken"))
-        with pytest.raises(IntegrityError, match="UNIQUE"):
-            await rows_in_one_trip(connection, INSERT_STAMPED, stamped("taken"))
+        if readings.dialect == "postgresql":
+            savepoint = await connection.begin_nested()  # (a refused write aborts the rest)
+            with pytest.raises(IntegrityError, match=UNIQUE_REFUSED):
+                await rows_in_one_trip(connection, INSERT_STAMPED, stamped("taken"))
+            await savepoint.rollback()
+        else:
+            with pytest.raises(IntegrityError, match=UNIQUE_REFUSED):
+                await rows_in_one_trip(connection, INSERT_STAMPED, stamped("taken"))
         with pytest.raises(StatementError, match="out of range"):
             await rows_in_one_trip(connection, INSERT_STAMPED, stamped("huge", "1E+14"))
         with pytest.raises(StatementError, match="naive"):
             await rows_in_one_trip(
                 connection, INSERT_STAMPED, stamped("naive", at=datetime(2026, 1, 1))
             )
-    assert [row[1] for row in await _stored(sqlite_readings)] == ["taken"]
+    assert [row[1] for row in await _stored(readings)] == ["taken"]
 
 
 async def test_what_only_sqlalchemy_can_write_goes_through_it(readings: Database) -> None:
-    """Outside a transaction, with a column default computed in Python, or on PostgreSQL."""
-    if readings.dialect == "postgresql":
-        async with readings.engine.begin() as connection:
-            assert await rows_in_one_trip(connection, INSERT_STAMPED, stamped("pg")) is None
-        return
+    """Outside a transaction, with a column default computed in Python, without RETURNING."""
     async with readings.engine.connect() as connection:
         assert await rows_in_one_trip(connection, INSERT_STAMPED, stamped("outside")) is None
     async with readings.engine.begin() as connection:
@@ -547,9 +561,9 @@ async def test_statements_run_in_order_in_one_trip_each_with_its_rows(
 async def test_several_statements_fall_back_or_fail_as_one_would(
     readings: Database,
 ) -> None:
-    """Outside a transaction (for writes), on PostgreSQL, or for a statement only SQLAlchemy
-    runs: None, for the caller to run them one by one; a failing statement raises as
-    SQLAlchemy raises it, and the transaction's rollback takes the others back."""
+    """Outside a transaction (for writes), or for a statement only SQLAlchemy runs: None, for
+    the caller to run them one by one; a failing statement raises as SQLAlchemy raises it,
+    and the transaction's rollback takes the others back."""
     select_ids = sa.select(READING.c.id).order_by(READING.c.id)
     expanding = sa.select(READING.c.id).where(READING.c.id.in_([1, 2]))
     async with readings.engine.begin() as connection:
@@ -557,14 +571,11 @@ async def test_several_statements_fall_back_or_fail_as_one_would(
         mixed = await rows_of_each_in_one_trip(connection, [(select_ids, {}), (expanding, {})])
         ids = list((await connection.execute(select_ids)).scalars())
     assert mixed is None
-    if readings.dialect == "postgresql":
-        assert single is None
-        return
     assert single is not None and [row.id for row in single[0]] == ids and len(ids) > 1
     async with readings.engine.connect() as connection:
         outside = await rows_of_each_in_one_trip(connection, [(INSERT_STAMPED, stamped("x"))])
     assert outside is None
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match=UNIQUE_REFUSED):
         async with readings.engine.begin() as connection:
             await rows_of_each_in_one_trip(
                 connection,
@@ -639,18 +650,53 @@ async def test_rows_of_each_can_commit_with_them(
     readings: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`commit=True`: on SQLite the statements and the COMMIT go in one trip, and the
-    block's commit takes none; elsewhere the caller runs them and the block commits as
-    usual. Either way the row is stored once the block ends."""
+    block's commit takes none; on PostgreSQL the block commits as usual. Either way the row
+    is stored once the block ends."""
     last = {"id": 10_000, "kind": "last", "value": Decimal("1.5"), "taken_at": START}
     trips = CountedTrips(monkeypatch)
     async with readings.engine.begin() as connection:
         each = await rows_of_each_in_one_trip(connection, [(INSERT_READING, last)], commit=True)
-        if readings.dialect == "postgresql":
-            assert each is None
-            await connection.execute(INSERT_READING, last)
-        else:
-            assert each == [[("last",)]]
+        assert each == [[("last",)]]
     assert trips.count == (1 if readings.dialect == "sqlite" else 0)
     async with readings.engine.connect() as connection:
         kinds = (await connection.execute(sa.select(READING.c.kind))).scalars().all()
     assert kinds.count("last") == 1
+
+
+# --- PostgreSQL: on asyncpg's own connection --------------------------------------------------
+
+
+@pytest.fixture
+async def postgres_readings() -> AsyncIterator[Database]:
+    """The readings table on PostgreSQL only."""
+    from tests.conftest import blank_postgres
+
+    async with blank_postgres() as database:
+        await _fill(database)
+        yield database
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_the_adapter_s_prepared_statements_are_reused(
+    postgres_readings: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statement is prepared once per connection, in SQLAlchemy's own cache, whichever
+    path runs it next."""
+    import asyncpg
+
+    prepared: list[str] = []
+    prepare = asyncpg.Connection.prepare
+
+    async def counted(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        prepared.append(query)
+        return await prepare(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "prepare", counted)
+    async with postgres_readings.engine.connect() as connection:
+        first = await rows_in_one_trip(connection, STATEMENT, PARAMETERS)
+        again = await rows_in_one_trip(connection, STATEMENT, {**PARAMETERS, "most": 2})
+        through_sqlalchemy = (await connection.execute(STATEMENT, PARAMETERS)).all()
+    assert first is not None and again is not None
+    assert [row.id for row in first] == [row.id for row in through_sqlalchemy] == [2, 4, 5, 7]
+    assert [row.id for row in again] == [2, 4]
+    assert len(prepared) == 1 and "FROM reading" in prepared[0]
