@@ -59,21 +59,45 @@ async def fetch(
             )
             records: list[Any] = await prepared.fetch(*values)
         except Exception as error:
-            raise _as_sqlalchemy_raises_it(connection, adapter, sql, values, error) from error
-    return records, tuple(attribute.type.oid for attribute in attributes or ())
+            failure = error
+        else:
+            return records, tuple(attribute.type.oid for attribute in attributes or ())
+    raise await _as_sqlalchemy_raises_it(connection, adapter, sql, values, failure) from failure
 
 
-def _as_sqlalchemy_raises_it(
+async def _as_sqlalchemy_raises_it(
     connection: AsyncConnection, adapter: Any, sql: str, values: Sequence[Any], error: Exception
 ) -> BaseException:
     """The driver's error as SQLAlchemy raises it (IntegrityError, ProgrammingError...): the
-    adapter's translation, wrapped as SQLAlchemy's execution wraps it."""
+    adapter's translation, wrapped as SQLAlchemy's execution wraps it. A prepared statement
+    that a schema change made stale marks the adapter's statement caches stale, as SQLAlchemy's
+    execution context does, so that the next execution prepares it again; a lost connection is
+    invalidated, as SQLAlchemy invalidates it, so that the pool never hands it out again."""
     translated: Exception = error
     try:
         adapter._handle_exception(error)
     except Exception as adapted:
         translated = adapted
     dialect = connection.dialect
+    dbapi = dialect.loaded_dbapi
+    stale = tuple(
+        getattr(dbapi, name)
+        for name in ("InvalidCachedStatementError", "InternalServerError")
+        if hasattr(dbapi, name)
+    )
+    invalidate = getattr(dialect, "_invalidate_schema_cache", None)
+    if stale and isinstance(translated, stale) and invalidate is not None:
+        invalidate()
+    disconnected = isinstance(translated, dbapi.Error) and dialect.is_disconnect(
+        translated, adapter, None
+    )
+    if disconnected:
+        await connection.invalidate(translated)
     return DBAPIError.instance(
-        sql, list(values), translated, dialect.loaded_dbapi.Error, dialect=dialect
+        sql,
+        list(values),
+        translated,
+        dbapi.Error,
+        connection_invalidated=disconnected,
+        dialect=dialect,
     )

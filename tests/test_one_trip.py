@@ -700,3 +700,40 @@ async def test_on_postgresql_the_adapter_s_prepared_statements_are_reused(
     assert [row.id for row in first] == [row.id for row in through_sqlalchemy] == [2, 4, 5, 7]
     assert [row.id for row in again] == [2, 4]
     assert len(prepared) == 1 and "FROM reading" in prepared[0]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_schema_change_prepares_the_statement_again(
+    postgres_readings: Database,
+) -> None:
+    """A column's type changed under a prepared statement: that execution fails as through
+    SQLAlchemy (the statement's cached plan is stale), and the next one prepares it again."""
+    kinds = sa.select(READING.c.id, READING.c.kind).order_by(READING.c.id).limit(2)
+    async with postgres_readings.engine.connect() as connection:
+        assert await rows_in_one_trip(connection, kinds, {}) == [(1, "kept"), (2, "kept")]
+        await connection.commit()
+        async with postgres_readings.engine.begin() as other:
+            await other.execute(sa.text("ALTER TABLE reading ALTER COLUMN kind TYPE varchar(40)"))
+        with pytest.raises(DBAPIError, match=r"InvalidCachedStatement|cached"):
+            await rows_in_one_trip(connection, kinds, {})
+        await connection.rollback()
+        assert await rows_in_one_trip(connection, kinds, {}) == [(1, "kept"), (2, "kept")]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_lost_connection_is_invalidated_as_sqlalchemy_does(
+    postgres_readings: Database,
+) -> None:
+    """The server ended the connection: the statement raises as through SQLAlchemy (the
+    connection invalidated), and the next transaction gets a new connection from the pool."""
+    ids = sa.select(READING.c.id).order_by(READING.c.id).limit(1)
+    async with postgres_readings.engine.connect() as connection:
+        assert await rows_in_one_trip(connection, ids, {}) == [(1,)]
+        pid = (await connection.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+        async with postgres_readings.engine.connect() as other:
+            await other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as lost:
+            await rows_in_one_trip(connection, ids, {})
+        assert lost.value.connection_invalidated and connection.invalidated
+    async with postgres_readings.engine.connect() as connection:
+        assert await rows_in_one_trip(connection, ids, {}) == [(1,)]
