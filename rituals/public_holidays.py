@@ -24,8 +24,13 @@ def is_supported(country: str) -> bool:
 
 @cache
 def _supported() -> frozenset[str]:
-    """The countries `holidays` knows (listing them walks its modules: once per process)."""
-    return frozenset(holidays.list_supported_countries())
+    """The country codes `holidays` knows, read from its registry: its
+    `list_supported_countries` loads every country's module to list subdivisions too (about
+    100 ms, on the event loop, at the first planning or `rituel` command of a process)."""
+    codes = getattr(getattr(holidays.registry, "EntityLoader", None), "get_country_codes", None)
+    if codes is None:  # pragma: no cover - a `holidays` release without that registry
+        return frozenset(holidays.list_supported_countries())
+    return frozenset(codes())
 
 
 def holiday_name(day: date, country: str, locale: Locale) -> str | None:
