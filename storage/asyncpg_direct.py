@@ -5,9 +5,10 @@ execution path (about 150 µs of CPU a statement on the 2-core machine, as much 
 It does what SQLAlchemy and the adapter's cursor do for one statement: begin SQLAlchemy's
 transaction if the connection has none (autobegin), then under the adapter's lock begin
 asyncpg's if no statement has yet (as the adapter's cursor does), take the prepared statement
-from the adapter's cache, fetch. A driver error is raised as SQLAlchemy
-raises it. It leans on the adapter's private attributes: where one is missing (another
-SQLAlchemy release), `adapter_of` answers None and SQLAlchemy runs the statement."""
+from the adapter's cache, fetch; and on an error what SQLAlchemy's execution does (see
+`_as_sqlalchemy_raises_it`). It leans on the adapter's private attributes: where one is
+missing (another SQLAlchemy release), `adapter_of` answers None and SQLAlchemy runs the
+statement."""
 
 from __future__ import annotations
 
