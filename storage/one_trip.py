@@ -66,7 +66,7 @@ def _compiled(statement: Prebuilt, dialect: Dialect, keys: tuple[str, ...]) -> _
     are the parameters' names for a write, and empty for a SELECT."""
     writes = isinstance(statement, UpdateBase)
     compiled = statement.compile(dialect=dialect, column_keys=list(keys) if writes else None)
-    # (SQLite's paramstyle is qmark: its statements always have positional parameters)
+    # (SQLite's qmark and asyncpg's numeric_dollar paramstyles: parameters are positional)
     if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:  # pragma: no cover
         return None
     if compiled.insert_prefetch or compiled.update_prefetch:

@@ -5,6 +5,7 @@ raises them, and the usual path whenever statements are watched."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -17,14 +18,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from storage.database import Database
 from storage.one_trip import read_in_one_trip, rows_in_one_trip, rows_of_each_in_one_trip
 from storage.sqlite_driver import OneTripConnection
 from storage.types import ExactDecimal, UtcDateTime
+from storage.upserts import upsert_insert
 from tests.support.statements import recorded_statements
 
 METADATA = sa.MetaData()
@@ -382,14 +382,15 @@ STAMPED = sa.Table(
     sa.Column("origin", sa.Text, nullable=False, default="python"),  # computed by SQLAlchemy
 )
 INSERT_STAMPED = STAMPED.insert().returning(STAMPED.c.id, STAMPED.c.amount, STAMPED.c.at)
-INSERT_UNLESS_TAKEN = (
-    sqlite_insert(STAMPED).on_conflict_do_nothing(index_elements=["label"]).returning(STAMPED.c.id)
-)
-INSERT_UNLESS_TAKEN_PG = (
-    postgresql_insert(STAMPED)
-    .on_conflict_do_nothing(index_elements=["label"])
-    .returning(STAMPED.c.id)
-)
+
+
+@functools.cache
+def insert_unless_taken(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (label) DO NOTHING RETURNING id, for the database in use."""
+    insert = upsert_insert(dialect, STAMPED).on_conflict_do_nothing(index_elements=["label"])
+    return insert.returning(STAMPED.c.id)
+
+
 UNIQUE_REFUSED = r"UNIQUE|duplicate key"
 
 
@@ -437,7 +438,7 @@ async def test_a_rolled_back_write_leaves_nothing(readings: Database) -> None:
 
 
 async def test_a_conflict_returns_no_row(readings: Database) -> None:
-    insert = INSERT_UNLESS_TAKEN_PG if readings.dialect == "postgresql" else INSERT_UNLESS_TAKEN
+    insert = insert_unless_taken(readings.dialect)
     async with readings.engine.begin() as connection:
         first = await rows_in_one_trip(connection, insert, stamped("once"))
         again = await rows_in_one_trip(connection, insert, stamped("once", "3"))
@@ -548,8 +549,8 @@ async def test_statements_run_in_order_in_one_trip_each_with_its_rows(
         each = await rows_of_each_in_one_trip(
             connection,
             [
-                (INSERT_UNLESS_TAKEN, stamped("claimed")),
-                (INSERT_UNLESS_TAKEN, stamped("claimed")),  # sees the first one's row
+                (insert_unless_taken("sqlite"), stamped("claimed")),
+                (insert_unless_taken("sqlite"), stamped("claimed")),  # sees the first one's row
                 (sa.select(STAMPED.c.label, STAMPED.c.amount), {}),
             ],
         )
