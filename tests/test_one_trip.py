@@ -25,6 +25,7 @@ from storage.one_trip import read_in_one_trip, rows_in_one_trip, rows_of_each_in
 from storage.sqlite_driver import OneTripConnection
 from storage.types import ExactDecimal, UtcDateTime
 from storage.upserts import upsert_insert
+from tests.conftest import blank_postgres
 from tests.support.statements import recorded_statements
 
 METADATA = sa.MetaData()
@@ -670,8 +671,6 @@ async def test_rows_of_each_can_commit_with_them(
 @pytest.fixture
 async def postgres_readings() -> AsyncIterator[Database]:
     """The readings table on PostgreSQL only."""
-    from tests.conftest import blank_postgres
-
     async with blank_postgres() as database:
         await _fill(database)
         yield database

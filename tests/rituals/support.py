@@ -223,10 +223,11 @@ def paced_sender(harness: Harness, messenger: PacedMessenger, time: ManualTime) 
 WORKSPACES = ("alpha", "beta", "gamma", "delta")
 
 
-async def three_reminders_each(harness: Harness, workspaces: tuple[str, ...]) -> None:
-    """The Monday cap reminder of each workspace, queued: three managers, three rows in a row."""
+async def three_reminders_each(harness: Harness) -> None:
+    """The Monday cap reminder of each of `WORKSPACES`, queued: three managers, three rows in a
+    row."""
     harness.clock.set(paris(2026, 3, 9, 8, 0))
-    for name in workspaces:
+    for name in WORKSPACES:
         chat = Chat(harness.engine, TenantRef("console", name, name.upper()))
         for manager in ("marie", "karim", "lea"):
             await chat.say("claire", f"boussole role @{manager} manager")
@@ -234,7 +235,7 @@ async def three_reminders_each(harness: Harness, workspaces: tuple[str, ...]) ->
     await harness.clock_a.planner.plan(harness.clock.now())
     harness.clock.set(paris(2026, 3, 9, 9, 0, 5))
     report = await harness.clock_a.planner.plan(harness.clock.now())
-    assert report.messages == 3 * len(workspaces)
+    assert report.messages == 3 * len(WORKSPACES)
 
 
 NINE = paris(2026, 3, 9, 9, 0)

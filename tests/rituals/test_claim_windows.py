@@ -19,7 +19,7 @@ LEASE = timedelta(seconds=60)
 async def test_a_claim_takes_one_row_per_workspace_through_its_scan_windows(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, windows: int, workspaces: int
 ) -> None:
-    await three_reminders_each(harness, WORKSPACES)
+    await three_reminders_each(harness)
     monkeypatch.setattr(ritual_repository, "SCAN_WINDOWS", windows)
 
     async with transaction(harness.database.engine) as work:

@@ -91,7 +91,7 @@ def claimed_in(events: list[Event]) -> list[object]:
 
 
 async def test_sends_go_on_while_the_next_claim_reads(harness: Harness) -> None:
-    await three_reminders_each(harness, WORKSPACES)
+    await three_reminders_each(harness)
     events: list[Event] = []
 
     async def slow_second_claim(claim: int) -> None:
@@ -125,7 +125,7 @@ async def test_rows_whose_turn_has_come_go_out_before_another_claim(
     """One send at a time: while a workspace whose turn has come waits for the free send, no
     claim is made. So when a claim starts, the rows held and not sent yet all belong to the
     workspace being sent to (its next row waits for the one in flight)."""
-    await three_reminders_each(harness, WORKSPACES)
+    await three_reminders_each(harness)
     monkeypatch.setattr(sender_module, "MAX_SENDS_AT_ONCE", 1)
     events: list[Event] = []
     sender = logged_sender(harness, events, batch_size=4)
@@ -186,7 +186,7 @@ async def test_the_planner_is_not_held_while_ready_rows_wait_for_a_send(
     """After each group the planner waits for the drain's claim; while workspaces whose turn
     has come wait for a free send, no claim comes, and the drain lets the planner go on at
     once instead of after `HAND_OVER_LIMIT`."""
-    await three_reminders_each(harness, WORKSPACES)
+    await three_reminders_each(harness)
     monkeypatch.setattr(sender_module, "MAX_SENDS_AT_ONCE", 1)
     events: list[Event] = []
     sender = logged_sender(harness, events, batch_size=400)
